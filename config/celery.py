@@ -1,0 +1,26 @@
+"""The Celery application and the home of the beat schedule.
+
+Every periodic job of every app is listed in BEAT_SCHEDULE below, so the
+cycles of DESIGN.md ("Cycles") can be read in one place. django-celery-beat's
+database scheduler copies these entries into its tables on start.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("partybranch", include=["config.tasks"])
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+BEAT_SCHEDULE = {
+    # daily
+    "clear-expired-sessions": {
+        "task": "config.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}
+app.conf.beat_schedule = BEAT_SCHEDULE
