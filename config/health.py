@@ -49,8 +49,9 @@ def check_broker() -> None:
             "max_retries": 0,
         },
     ) as conn:
-        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
-        conn.default_channel.client.ping() if conn.transport_cls == "redis" else None
+        conn.ensure_connection(
+            max_retries=1, interval_start=0, interval_step=0, timeout=TIMEOUT_SECONDS
+        )
 
 
 CHECKS: dict[str, Callable[[], None]] = {
