@@ -1,6 +1,17 @@
+import pghistory
+import pgtrigger
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
+from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermission
+
+from .fields import LtreeField
+from .scoping import ScopedQuerySet
 
 
 class User(AbstractUser):
@@ -23,3 +34,405 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name or self.username
+
+
+class OrgKind(models.TextChoices):
+    LOCAL_COMMITTEE = "local_committee", _("Local party committee")
+    DEPARTMENT_GROUP = "department_group", _("Department party group")
+    DEPARTMENT_COMMITTEE = "department_committee", _("Department party committee")
+    GRASSROOTS_COMMITTEE = "grassroots_committee", _("Grassroots party committee")
+    GENERAL_BRANCH = "general_branch", _("General party branch")
+    BRANCH = "branch", _("Party branch")
+
+
+class OrgLevel(models.TextChoices):
+    CENTRAL = "central", _("Central")
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County")
+    TOWNSHIP = "township", _("Township or street")
+    VILLAGE = "village", _("Village or community")
+    UNIT = "unit", _("Unit")
+
+
+class Sector(models.TextChoices):
+    GOVERNMENT = "government", _("Government organ")
+    STATE_ENTERPRISE = "state_enterprise", _("State-owned enterprise")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+    RURAL = "rural", _("Rural")
+    COMMUNITY = "community", _("Street and community")
+    PRIVATE_ENTERPRISE = "private_enterprise", _("Non-public enterprise")
+    SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
+    OTHER = "other", _("Other")
+
+
+# Sectors whose members must have 12 days of collective education a year
+# (document 1, 三（四）); all others 6.
+CADRE_SECTORS = frozenset({Sector.GOVERNMENT, Sector.STATE_ENTERPRISE, Sector.PUBLIC_INSTITUTION})
+
+# The path is kept by the database, in one place: these two triggers. A new
+# or re-parented row gets its parent's path plus its own id; a move rewrites
+# the whole subtree in the same statement's transaction. A move under the
+# node's own subtree is refused here as a last line (the service refuses it
+# first, with a friendlier message).
+PATH_TRIGGER_SQL = """
+DECLARE
+  parent_path ltree;
+  parent_province bigint;
+BEGIN
+  IF NEW.parent_id IS NULL THEN
+    NEW.path := text2ltree(NEW.id::text);
+    parent_province := NULL;
+  ELSE
+    SELECT path, province_id INTO parent_path, parent_province
+      FROM {meta.db_table} WHERE id = NEW.parent_id;
+    IF parent_path ~ ('*.' || NEW.id::text || '.*')::lquery THEN
+      RAISE EXCEPTION 'organisation % cannot be placed under its own subtree', NEW.id
+        USING ERRCODE = 'check_violation';
+    END IF;
+    NEW.path := parent_path || text2ltree(NEW.id::text);
+  END IF;
+  NEW.depth := nlevel(NEW.path) - 1;
+  NEW.province_id := CASE WHEN NEW.level = 'province' THEN NEW.id ELSE parent_province END;
+  RETURN NEW;
+END;
+"""
+
+SUBTREE_TRIGGER_SQL = """
+BEGIN
+  UPDATE {meta.db_table}
+     SET path = NEW.path || subpath(path, nlevel(OLD.path)),
+         depth = nlevel(NEW.path) + nlevel(path) - nlevel(OLD.path) - 1,
+         province_id = CASE WHEN level = 'province' THEN id ELSE NEW.province_id END
+   WHERE path <@ OLD.path AND id <> NEW.id;
+  RETURN NULL;
+END;
+"""
+
+
+class OrganizationQuerySet(ScopedQuerySet):
+    def alive(self, on=None):
+        if on is None:
+            return self.filter(dissolved__isnull=True)
+        return self.filter(Q(dissolved__isnull=True) | Q(dissolved__gt=on))
+
+    def within(self, organization):
+        return self.filter(path__descendant_of=organization.path)
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["path", "depth", "updated_at"],
+)
+class Organization(models.Model):
+    """A party organisation; `parent` is the leadership edge (隶属关系)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(
+        _("organisation code"),
+        max_length=32,
+        unique=True,
+        help_text=_("Unique code of the organisation, letters, digits and '-'."),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=OrgKind.choices)
+    is_mobile_org = models.BooleanField(
+        _("mobile-member organisation"),
+        default=False,
+        help_text=_("An organisation set up for mobile (floating) members."),
+    )
+    level = models.CharField(_("administrative level"), max_length=16, choices=OrgLevel.choices)
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices)
+    established = models.DateField(_("established"), null=True, blank=True)
+    dissolved = models.DateField(_("dissolved"), null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("led by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    path = LtreeField(editable=False, default="")
+    depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    province = models.ForeignKey(
+        "self",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationQuerySet.as_manager()
+    scope_field = ""  # an organisation is its own scope
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["path"]
+        indexes = [
+            GistIndex(fields=["path"], name="org_path_gist"),
+            models.Index(fields=["path"], name="org_path_btree"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dissolved__isnull=True)
+                | Q(established__isnull=True)
+                | Q(dissolved__gte=F("established")),
+                name="org_dissolved_after_established",
+            ),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="org_not_own_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=Q(dissolved__isnull=True),
+                name="org_unique_live_name_per_parent",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="org_path",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("parent_id", "level"),
+                func=pgtrigger.Func(PATH_TRIGGER_SQL),
+            ),
+            pgtrigger.Trigger(
+                name="org_subtree_path",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf("parent_id", "level"),
+                condition=pgtrigger.Condition(
+                    "OLD.path IS DISTINCT FROM NEW.path"
+                    " OR OLD.province_id IS DISTINCT FROM NEW.province_id"
+                ),
+                func=pgtrigger.Func(SUBTREE_TRIGGER_SQL),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # path, depth and province are set by the database trigger.
+        self.refresh_from_db(fields=["path", "depth", "province"])
+
+    @classmethod
+    def scope_self_q(cls, user, scope) -> Q:
+        """A member sees the page of their own organisation."""
+        return Q(pk__in=scope.own_org_ids)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(label) for label in self.path.split(".")[:-1]] if self.path else []
+
+    @property
+    def is_alive(self) -> bool:
+        return self.dissolved is None
+
+    @property
+    def requires_12_days(self) -> bool:
+        return self.sector in CADRE_SECTORS
+
+
+class GuidanceBasis(models.TextChoices):
+    # 组织关系属地管理、业务工作垂直管理: the local committee leads, the
+    # department party group/committee guides.
+    TERRITORIAL = "territorial", _("Party relations local, business vertical")
+    # 党的组织关系和业务工作都实行垂直管理: the department committee leads,
+    # the local committee guides.
+    VERTICAL = "vertical", _("Party relations and business both vertical")
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class GuidanceEdge(models.Model):
+    """A guidance relation (指导关系) beside the leadership edge (document 4, 二（一）)."""
+
+    guide = models.ForeignKey(
+        Organization,
+        verbose_name=_("guiding organisation"),
+        on_delete=models.CASCADE,
+        related_name="guides",
+    )
+    guided = models.ForeignKey(
+        Organization,
+        verbose_name=_("guided organisation"),
+        on_delete=models.CASCADE,
+        related_name="guided_by",
+    )
+    basis = models.CharField(_("basis"), max_length=16, choices=GuidanceBasis.choices)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_field = "guided"
+
+    class Meta:
+        verbose_name = _("guidance relation")
+        verbose_name_plural = _("guidance relations")
+        constraints = [
+            models.CheckConstraint(condition=~Q(guide=F("guided")), name="guidance_not_self"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="guidance_valid_period",
+            ),
+            models.UniqueConstraint(
+                fields=["guide", "guided", "valid_from"], name="guidance_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guide} → {self.guided}"
+
+
+class DateRange(Func):
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class PolicyOverride(models.Model):
+    """A policy figure set on an organisation for its subtree and a period."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="policy_overrides",
+    )
+    key = models.CharField(_("policy"), max_length=64)
+    value = models.JSONField(_("value"))
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, help_text=_("Last day in force; empty: open.")
+    )
+    note = models.CharField(_("basis or document"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("policy override")
+        verbose_name_plural = _("policy overrides")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="policy_valid_period",
+            ),
+            ExclusionConstraint(
+                name="policy_no_overlap",
+                expressions=[
+                    ("organization", RangeOperators.EQUAL),
+                    ("key", RangeOperators.EQUAL),
+                    (
+                        DateRange("valid_from", "valid_to", Value("[]")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.key} = {self.value}"
+
+
+class Role(models.TextChoices):
+    SECRETARY = "secretary", _("Branch secretary")
+    DEPUTY = "deputy", _("Deputy secretary")
+    ORG_STAFF = "org_staff", _("Organization department staff")
+    INSPECTOR = "inspector", _("Provincial inspector")
+    MEMBER = "member", _("Party member")
+    SYSADMIN = "sysadmin", _("System administrator")
+
+
+class RoleAssignmentQuerySet(ScopedQuerySet):
+    def active(self, on=None):
+        from django.utils import timezone
+
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class RoleAssignment(models.Model):
+    """A user's role on an organisation; it reaches the whole subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, help_text=_("Last day in force; empty: open.")
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["organization__path", "role", "user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="role_valid_period",
+            ),
+            ExclusionConstraint(
+                name="role_no_overlap",
+                expressions=[
+                    ("user", RangeOperators.EQUAL),
+                    ("role", RangeOperators.EQUAL),
+                    ("organization", RangeOperators.EQUAL),
+                    (
+                        DateRange("valid_from", "valid_to", Value("[]")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.organization}"
+
+
+class GrantExpiry(models.Model):
+    """When a workflow's object permission (django-guardian) stops counting."""
+
+    permission = models.OneToOneField(
+        UserObjectPermission, on_delete=models.CASCADE, related_name="expiry"
+    )
+    expires_at = models.DateTimeField(db_index=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("grant expiry")
+        verbose_name_plural = _("grant expiries")
+
+    def __str__(self) -> str:
+        return f"{self.permission} until {self.expires_at:%Y-%m-%d %H:%M}"

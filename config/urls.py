@@ -2,19 +2,26 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
 
-from branches.api import MeView
+from branches.api import MeView, OrganizationViewSet, RoleAssignmentViewSet
 
 from . import views
 from .health import healthz
 
+router = DefaultRouter()
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("role-assignments", RoleAssignmentViewSet, basename="role-assignment")
+
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),
+    *router.urls,
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("orgs/", include("branches.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

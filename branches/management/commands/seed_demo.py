@@ -1,23 +1,39 @@
 """Load demo data: `python manage.py seed_demo --scale small`.
 
-Idempotent: a second run finds what the first created and adds nothing.
-Each app adds its records here as it gains models.
+Idempotent: records are keyed by organisation code and username, so a second
+run finds what the first created and adds nothing. Each app adds its records
+here as it gains models.
 """
 
+import time
+from collections import defaultdict
+from datetime import date
+
+import pghistory
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from branches.models import User
+from branches.demo import DEMO_USERS, province_tree, small_tree
+from branches.models import (
+    GuidanceBasis,
+    GuidanceEdge,
+    Organization,
+    PolicyOverride,
+    RoleAssignment,
+    User,
+)
 
 DEMO_PASSWORD = "Demo-2026-pb"  # noqa: S105 - published demo login, refused outside DEBUG
+ROLES_FROM = date(2024, 1, 1)
+BATCH = 5000
 
 
 class Command(BaseCommand):
     help = "Create demo data and demo logins (development only)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=["small"], default="small")
+        parser.add_argument("--scale", choices=["small", "province"], default="small")
         parser.add_argument("--seed", type=int, default=2006)
         parser.add_argument(
             "--force",
@@ -25,21 +41,104 @@ class Command(BaseCommand):
             help="Run even when DEBUG is off (never on a production database).",
         )
 
-    @transaction.atomic
     def handle(self, *args, scale, seed, force, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates known passwords; it runs only with DEBUG=true.")
-        logins = [self.ensure_user("admin", "系统管理员", superuser=True)]
-        self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}):"))
-        for username, role in logins:
-            self.stdout.write(f"  {username:<12} {role}")
-
-    def ensure_user(self, username, name, *, superuser=False):
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={"name": name, "is_staff": superuser, "is_superuser": superuser},
+        started = time.monotonic()
+        with pghistory.context(action="seed_demo"):
+            with transaction.atomic():
+                created = self.ensure_organizations(small_tree(seed))
+                self.ensure_guidance()
+                self.ensure_policies()
+                logins = self.ensure_users()
+            if scale == "province":
+                created += self.ensure_organizations(province_tree(seed))
+        self.stdout.write(
+            f"Organisations: {Organization.objects.count()} ({created} new) "
+            f"in {time.monotonic() - started:.1f} s"
         )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-        return username, name
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}):"))
+        for username, name, role, org in logins:
+            self.stdout.write(f"  {username:<14} {name:<6} {role:<10} {org}")
+
+    def ensure_organizations(self, specs) -> int:
+        """Insert missing organisations level by level (parents first), in bulk."""
+        specs = list(specs)
+        ids = dict(Organization.objects.values_list("code", "pk"))
+        depth: dict[str, int] = {}
+        levels: dict[int, list] = defaultdict(list)
+        for spec in specs:
+            depth[spec.code] = 0 if spec.parent_code is None else depth[spec.parent_code] + 1
+            if spec.code not in ids:
+                levels[depth[spec.code]].append(spec)
+        created = 0
+        for level in sorted(levels):
+            batch = levels[level]
+            for start in range(0, len(batch), BATCH):
+                with transaction.atomic():
+                    rows = Organization.objects.bulk_create(
+                        [
+                            Organization(
+                                code=s.code,
+                                parent_id=ids.get(s.parent_code),
+                                name=s.name,
+                                kind=s.kind,
+                                level=s.level,
+                                sector=s.sector,
+                                established=s.established,
+                                is_mobile_org=s.is_mobile_org,
+                            )
+                            for s in batch[start : start + BATCH]
+                        ]
+                    )
+                ids.update((row.code, row.pk) for row in rows)
+                created += len(rows)
+        return created
+
+    def ensure_guidance(self) -> None:
+        """Each province's education department party group guides the schools."""
+        for province in ("ZJ", "SC"):
+            guide = Organization.objects.get(code=f"{province}-JYT")
+            for school in Organization.objects.filter(
+                code__startswith=f"{province}-", code__endswith="-XX"
+            ):
+                GuidanceEdge.objects.get_or_create(
+                    guide=guide,
+                    guided=school,
+                    valid_from=date(2006, 6, 21),
+                    defaults={"basis": GuidanceBasis.TERRITORIAL},
+                )
+
+    def ensure_policies(self) -> None:
+        """Zhejiang counts 22 working days as a research month from 2024."""
+        PolicyOverride.objects.get_or_create(
+            organization=Organization.objects.get(code="ZJ"),
+            key="research_days_per_month",
+            valid_from=date(2024, 1, 1),
+            defaults={"value": 22, "note": "浙江省委组织部 2023 年第 12 号通知（演示）"},
+        )
+
+    def ensure_users(self) -> list[tuple[str, str, str, str]]:
+        logins = []
+        for demo in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=demo.username,
+                defaults={
+                    "name": demo.name,
+                    "is_staff": demo.superuser,
+                    "is_superuser": demo.superuser,
+                    "email": f"{demo.username}@example.org",
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            org_name = "—"
+            if demo.role:
+                org = Organization.objects.get(code=demo.org_code)
+                RoleAssignment.objects.get_or_create(
+                    user=user, role=demo.role, organization=org, valid_from=ROLES_FROM
+                )
+                org_name = org.name
+            logins.append((demo.username, demo.name, demo.role or "superuser", org_name))
+        return logins

@@ -1,0 +1,233 @@
+"""Policy figures: the numbers of the four documents, overridable per subtree.
+
+Each figure has a default taken from the documents (DESIGN.md, "Rules the
+code must encode"). An organisation may override a figure for its subtree
+and a period (PolicyOverride); the nearest override on the path from the
+organisation up to the root wins. `policy_in_force(org, key, on)` is the one
+function that answers "which figure applies to organisation X on date D".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class PolicyDef:
+    key: str
+    label: str
+    source: str
+    default: object
+    kind: str = "int"  # int | decimal | choice
+    minimum: Decimal | int = 0
+    choices: tuple[str, ...] = ()
+
+    def clean(self, raw) -> object:
+        """Validate and normalise a value; raise ValidationError naming the policy."""
+        if self.kind == "choice":
+            if raw not in self.choices:
+                raise ValidationError(
+                    _("%(policy)s must be one of: %(choices)s.")
+                    % {"policy": self.label, "choices": ", ".join(self.choices)}
+                )
+            return raw
+        try:
+            number = Decimal(str(raw))
+        except (InvalidOperation, ValueError):
+            raise ValidationError(
+                _("%(policy)s must be a number, not “%(value)s”.")
+                % {"policy": self.label, "value": raw}
+            ) from None
+        if number < self.minimum:
+            raise ValidationError(
+                _("%(policy)s must be at least %(minimum)s.")
+                % {"policy": self.label, "minimum": self.minimum}
+            )
+        if self.kind == "int":
+            if number != number.to_integral_value():
+                raise ValidationError(
+                    _("%(policy)s must be a whole number.") % {"policy": self.label}
+                )
+            return int(number)
+        return str(number.normalize())
+
+
+POLICIES: dict[str, PolicyDef] = {
+    p.key: p
+    for p in [
+        PolicyDef(
+            "education_days_cadre_sectors",
+            _("Collective education days a year (government organs, SOEs, public institutions)"),
+            "文件一 三（四）",
+            12,
+            minimum=1,
+        ),
+        PolicyDef(
+            "education_days_other_sectors",
+            _("Collective education days a year (other members)"),
+            "文件一 三（四）",
+            6,
+            minimum=1,
+        ),
+        PolicyDef(
+            "education_hours_per_day",
+            _("Education hours counted as one day"),
+            "DESIGN.md",
+            "8",
+            kind="decimal",
+            minimum=1,
+        ),
+        PolicyDef(
+            "self_study_counts",
+            _("Self-study counts toward the collective requirement"),
+            "文件一 二（二）1",
+            "no",
+            kind="choice",
+            choices=("no", "yes"),
+        ),
+        PolicyDef(
+            "democratic_review_interval_years",
+            _("Democratic review of members, every N years"),
+            "文件一 二（二）3",
+            1,
+            minimum=1,
+        ),
+        PolicyDef(
+            "party_spirit_analysis_interval_years",
+            _("Party-spirit analysis review, every N years"),
+            "文件一 二（二）3",
+            5,
+            minimum=1,
+        ),
+        PolicyDef(
+            "party_school_rotation_interval_years",
+            _("Party-school rotation of grassroots party workers, every N years"),
+            "文件一 三（一）",
+            3,
+            minimum=1,
+        ),
+        PolicyDef(
+            "leader_lectures_per_year",
+            _("Party lectures or situation reports by leaders a year"),
+            "文件一 二（二）1",
+            1,
+            minimum=1,
+        ),
+        PolicyDef(
+            "commitments_min_per_year",
+            _("Public commitments a year, at least"),
+            "文件二 二（二）",
+            1,
+            minimum=0,
+        ),
+        PolicyDef(
+            "commitments_max_per_year",
+            _("Public commitments a year, at most"),
+            "文件二 二（二）",
+            2,
+            minimum=1,
+        ),
+        PolicyDef(
+            "research_months_provincial",
+            _("Research months a year at the grassroots, provincial/ministerial leaders"),
+            "文件二 二（五）",
+            1,
+            minimum=0,
+        ),
+        PolicyDef(
+            "research_months_city_county",
+            _("Research months a year at the grassroots, city and county leaders"),
+            "文件二 二（五）",
+            2,
+            minimum=0,
+        ),
+        PolicyDef(
+            "research_days_per_month",
+            _("Days counted as one research month"),
+            "文件二 二（五）",
+            30,
+            minimum=1,
+        ),
+        PolicyDef(
+            "mobile_reports_per_year",
+            _("Reports a year by a mobile member to the outflow organisation"),
+            "文件三 二（三）3",
+            1,
+            minimum=1,
+        ),
+        PolicyDef(
+            "mobile_dues_period",
+            _("Dues period of mobile members"),
+            "文件三 二（三）2",
+            "monthly",
+            kind="choice",
+            choices=("monthly", "quarterly"),
+        ),
+        PolicyDef(
+            "certificate_review_interval_years",
+            _("Review of the mobile member certificate, every N years"),
+            "文件三 三（一）",
+            1,
+            minimum=1,
+        ),
+        PolicyDef(
+            "spot_checks_per_year",
+            _("Provincial random spot-checks a year"),
+            "文件三 四",
+            1,
+            minimum=1,
+        ),
+    ]
+}
+
+
+def get_policy(key: str) -> PolicyDef:
+    try:
+        return POLICIES[key]
+    except KeyError:
+        raise ValidationError(_("Unknown policy “%(key)s”.") % {"key": key}) from None
+
+
+def _in_force_q(on: date) -> Q:
+    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+
+
+def policies_in_force(organization, on: date | None = None) -> dict[str, object]:
+    """Every policy figure for `organization` on `on` (one query)."""
+    from .models import PolicyOverride
+
+    on = on or timezone.localdate()
+    values = {key: p.clean(p.default) for key, p in POLICIES.items()}
+    overrides = (
+        PolicyOverride.objects.filter(_in_force_q(on))
+        .filter(organization__path__ancestor_of=organization.path)
+        .order_by("organization__depth")
+        .values_list("key", "value")
+    )
+    for key, value in overrides:  # deeper overrides come last and win
+        if key in POLICIES:
+            values[key] = POLICIES[key].clean(value)
+    return values
+
+
+def policy_in_force(organization, key: str, on: date | None = None) -> object:
+    """The figure `key` in force for `organization` on `on` (default: today)."""
+    from .models import PolicyOverride
+
+    policy = get_policy(key)
+    on = on or timezone.localdate()
+    override = (
+        PolicyOverride.objects.filter(_in_force_q(on), key=key)
+        .filter(organization__path__ancestor_of=organization.path)
+        .order_by("-organization__depth")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return policy.clean(policy.default if override is None else override)

@@ -1,0 +1,175 @@
+"""The one scoping entry point: who may see or act on what.
+
+Every query on organisation-owned data goes through
+`Model.objects.visible_to(user, action)`; every write calls
+`require(user, action, organization)` inside its transaction.
+
+- A role on an organisation reaches its whole subtree (by the ltree path).
+- The member role reaches only the member's own organisation page and the
+  member's own records (models say which, with `scope_self_q`).
+- Object-level exceptions granted by workflows are django-guardian object
+  permissions (`view_<model>` / `change_<model>`), optionally with an expiry.
+- Superusers see everything.
+
+A model opts in with `objects = ScopedQuerySet.as_manager()` and names the
+path to its organisation in `scope_field` (default "organization"; "" for
+Organization itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+VIEW = "view"
+CHANGE = "change"
+MANAGE_TREE = "manage_tree"
+MANAGE_ROLES = "manage_roles"
+MANAGE_POLICIES = "manage_policies"
+ACTIONS = (VIEW, CHANGE, MANAGE_TREE, MANAGE_ROLES, MANAGE_POLICIES)
+
+# What each role may do on its organisation's subtree. The member role has
+# no subtree reach; see Scope.own_org_ids.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "secretary": frozenset({VIEW, CHANGE}),
+    "deputy": frozenset({VIEW, CHANGE}),
+    "org_staff": frozenset({VIEW, CHANGE, MANAGE_TREE, MANAGE_ROLES, MANAGE_POLICIES}),
+    "inspector": frozenset({VIEW}),
+    "member": frozenset(),
+    "sysadmin": frozenset(ACTIONS),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    subtree_paths: tuple[str, ...] = ()
+    own_org_ids: tuple[int, ...] = ()  # member role: own branch only, not its subtree
+    user_id: int | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.everything or self.subtree_paths or self.own_org_ids)
+
+    def covers_path(self, path: str) -> bool:
+        if self.everything:
+            return True
+        return any(path == p or path.startswith(p + ".") for p in self.subtree_paths)
+
+
+def _minimal_paths(paths: set[str]) -> tuple[str, ...]:
+    """Drop paths already inside another one: fewer conditions, same rows."""
+    kept: list[str] = []
+    for path in sorted(paths, key=lambda p: (p.count("."), p)):
+        if not any(path == k or path.startswith(k + ".") for k in kept):
+            kept.append(path)
+    return tuple(kept)
+
+
+def scope_for(user, action: str = VIEW, on=None) -> Scope:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True, user_id=user.pk)
+    RoleAssignment = apps.get_model("branches", "RoleAssignment")
+    rows = (
+        RoleAssignment.objects.active(on)
+        .filter(user=user)
+        .values_list("role", "organization_id", "organization__path")
+    )
+    paths: set[str] = set()
+    own: set[int] = set()
+    roles: set[str] = set()
+    for role, org_id, path in rows:
+        roles.add(role)
+        if action in ROLE_ACTIONS.get(role, ()):
+            paths.add(path)
+        elif role == "member" and action == VIEW:
+            own.add(org_id)
+    return Scope(
+        subtree_paths=_minimal_paths(paths),
+        own_org_ids=tuple(sorted(own)),
+        user_id=user.pk,
+        roles=frozenset(roles),
+    )
+
+
+def _grant_q(user, model, action: str) -> Q | None:
+    """Objects of `model` that a workflow granted to `user` (guardian), unexpired."""
+    if action not in (VIEW, CHANGE):
+        return None
+    UserObjectPermission = apps.get_model("guardian", "UserObjectPermission")
+    content_type = ContentType.objects.get_for_model(model)
+    granted = (
+        UserObjectPermission.objects.filter(
+            user_id=user.pk,
+            content_type=content_type,
+            permission__codename=f"{action}_{model._meta.model_name}",
+        )
+        .filter(Q(expiry__isnull=True) | Q(expiry__expires_at__gt=timezone.now()))
+        .annotate(object_id=Cast("object_pk", models.BigIntegerField()))
+        .values("object_id")
+    )
+    return Q(pk__in=granted)
+
+
+def filter_visible(queryset: models.QuerySet, user, action: str = VIEW) -> models.QuerySet:
+    scope = scope_for(user, action)
+    if scope.everything:
+        return queryset
+    if user is None or not user.is_authenticated:
+        return queryset.none()
+    model = queryset.model
+    scope_field = getattr(model, "scope_field", "organization")
+    prefix = f"{scope_field}__" if scope_field else ""
+    condition = Q()
+    for path in scope.subtree_paths:
+        condition |= Q(**{f"{prefix}path__descendant_of": path})
+    if scope.own_org_ids and hasattr(model, "scope_self_q"):
+        condition |= model.scope_self_q(user, scope)
+    grant = _grant_q(user, model, action)
+    if grant is not None:
+        condition |= grant
+    return queryset.filter(condition)
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = VIEW):
+        return filter_visible(self, user, action)
+
+
+def can(user, action: str, organization) -> bool:
+    """May `user` do `action` on `organization` (and so on its records)?"""
+    scope = scope_for(user, action)
+    if scope.covers_path(organization.path):
+        return True
+    if action == VIEW and organization.pk in scope.own_org_ids:
+        return True
+    grant = _grant_q(user, type(organization), action)
+    return (
+        grant is not None and type(organization).objects.filter(grant, pk=organization.pk).exists()
+    )
+
+
+def require(user, action: str, organization) -> None:
+    """Refuse a write outside the user's reach.
+
+    Not visible at all: 404 (ids leak nothing). Visible but not allowed: 403.
+    """
+    if can(user, action, organization):
+        return
+    if action != VIEW and can(user, VIEW, organization):
+        raise PermissionDenied(_("You may not do this on %(org)s.") % {"org": organization})
+    raise Http404(_("No such organisation."))

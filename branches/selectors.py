@@ -1,0 +1,121 @@
+"""Reads on the organisation tree. Everything goes through visible_to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from . import scoping
+from .models import GuidanceEdge, Organization, OrgKind, RoleAssignment
+from .policies import POLICIES, policies_in_force
+
+
+def _subtree_count(condition: Q | None = None):
+    """Correlated count over the path index: the node's whole subtree."""
+    inner = Organization.objects.filter(
+        path__descendant_of=OuterRef("path"), dissolved__isnull=True
+    )
+    if condition is not None:
+        inner = inner.filter(condition)
+    return Coalesce(
+        Subquery(
+            inner.order_by().values(grp=Value(1)).annotate(n=Count("pk")).values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def with_subtree_counts(queryset):
+    return queryset.annotate(
+        subtree_size=_subtree_count(),
+        branch_count=_subtree_count(Q(kind=OrgKind.BRANCH)),
+        child_count=Count("children", filter=Q(children__dissolved__isnull=True)),
+    )
+
+
+def tree_roots(user):
+    """The highest organisations the user may see, each with its counts."""
+    scope = scoping.scope_for(user, scoping.VIEW)
+    visible = Organization.objects.visible_to(user)
+    if scope.everything:
+        roots = visible.filter(parent__isnull=True)
+    else:
+        # Visible nodes whose parent is not visible.
+        roots = visible.exclude(parent__in=Organization.objects.visible_to(user))
+    return with_subtree_counts(roots.select_related("parent")).order_by("path")
+
+
+def children_of(user, organization):
+    return with_subtree_counts(
+        Organization.objects.visible_to(user).filter(parent=organization)
+    ).order_by("dissolved", "kind", "name")
+
+
+def visible_ancestors(user, organization):
+    return (
+        Organization.objects.visible_to(user)
+        .filter(path__ancestor_of=organization.path)
+        .exclude(pk=organization.pk)
+        .order_by("depth")
+    )
+
+
+@dataclass
+class PolicyRow:
+    key: str
+    label: str
+    source: str
+    value: object
+    default: object
+
+    @property
+    def overridden(self) -> bool:
+        return self.value != self.default
+
+
+def policy_rows(organization, on=None) -> list[PolicyRow]:
+    values = policies_in_force(organization, on)
+    return [
+        PolicyRow(key, p.label, p.source, values[key], p.clean(p.default))
+        for key, p in POLICIES.items()
+    ]
+
+
+def guidance_of(user, organization):
+    today = timezone.localdate()
+    current = Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    edges = GuidanceEdge.objects.filter(current).select_related("guide", "guided")
+    return {
+        "guided_by": list(edges.filter(guided=organization)),
+        "guides": list(
+            edges.filter(guide=organization).filter(
+                guided__in=Organization.objects.visible_to(user)
+            )
+        ),
+    }
+
+
+def who_can_see(organization):
+    """Role holders whose reach includes this organisation, today."""
+    viewers = [role for role, actions in scoping.ROLE_ACTIONS.items() if scoping.VIEW in actions]
+    return (
+        RoleAssignment.objects.active()
+        .filter(
+            Q(organization__path__ancestor_of=organization.path, role__in=viewers)
+            | Q(organization=organization, role="member")
+        )
+        .select_related("user", "organization")
+        .order_by("organization__depth", "role", "user__username")
+    )
+
+
+def role_assignments_for(user, organization, include_past: bool = False):
+    qs = RoleAssignment.objects.visible_to(user).filter(organization=organization)
+    if not include_past:
+        today = timezone.localdate()
+        qs = qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+    return qs.select_related("user", "granted_by").order_by("role", "user__username")

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "branches"
+
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("<int:pk>/", views.organization_detail, name="detail"),
+    path("<int:pk>/children/", views.tree_children, name="children"),
+    path("<int:pk>/new/", views.organization_create, name="create"),
+    path("<int:pk>/move/", views.organization_move, name="move"),
+    path("<int:pk>/roles/", views.role_list, name="roles"),
+    path("roles/<int:pk>/end/", views.role_end, name="role-end"),
+]

@@ -1,0 +1,151 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import scoping, selectors, services
+from .forms import EndRoleForm, MoveForm, OrganizationForm, RoleAssignmentForm
+from .models import Organization, RoleAssignment
+
+
+def _visible_org(request, pk) -> Organization:
+    return get_object_or_404(
+        Organization.objects.visible_to(request.user).select_related("parent"), pk=pk
+    )
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form, by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def tree(request):
+    return render(request, "branches/tree.html", {"roots": selectors.tree_roots(request.user)})
+
+
+@login_required
+def tree_children(request, pk):
+    org = _visible_org(request, pk)
+    return render(
+        request,
+        "branches/_tree_nodes.html",
+        {"nodes": selectors.children_of(request.user, org)},
+    )
+
+
+@login_required
+def organization_detail(request, pk):
+    org = _visible_org(request, pk)
+    user = request.user
+    ancestors = list(selectors.visible_ancestors(user, org))
+    context = {
+        "org": org,
+        "ancestors": ancestors,
+        "parent_visible": bool(ancestors) and ancestors[-1].pk == org.parent_id,
+        "children": selectors.children_of(user, org),
+        "guidance": selectors.guidance_of(user, org),
+        "policies": selectors.policy_rows(org),
+        "can_manage_tree": scoping.can(user, scoping.MANAGE_TREE, org),
+        "can_manage_roles": scoping.can(user, scoping.MANAGE_ROLES, org),
+        "viewers": selectors.who_can_see(org) if scoping.can(user, scoping.CHANGE, org) else None,
+    }
+    return render(request, "branches/organization_detail.html", context)
+
+
+@login_required
+def organization_create(request, pk):
+    parent = _visible_org(request, pk)
+    scoping.require(request.user, scoping.MANAGE_TREE, parent)
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organization_create(
+                actor=request.user, parent=parent, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("%(org)s was created.") % {"org": org})
+            return redirect("branches:detail", pk=org.pk)
+    return render(request, "branches/organization_form.html", {"form": form, "parent": parent})
+
+
+@login_required
+def organization_move(request, pk):
+    org = _visible_org(request, pk)
+    scoping.require(request.user, scoping.MANAGE_TREE, org)
+    form = MoveForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_move(
+                actor=request.user, organization=org, new_parent=form.cleaned_data["parent"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        except Http404:
+            form.add_error("parent_code", _("You may not move organisations there."))
+        else:
+            messages.success(request, _("%(org)s was moved.") % {"org": org})
+            return redirect("branches:detail", pk=org.pk)
+    return render(request, "branches/organization_move.html", {"form": form, "org": org})
+
+
+@login_required
+def role_list(request, pk):
+    org = _visible_org(request, pk)
+    scoping.require(request.user, scoping.MANAGE_ROLES, org)
+    form = RoleAssignmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.role_assign(
+                actor=request.user,
+                user=data["user"],
+                role=data["role"],
+                organization=org,
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The role was assigned."))
+            return redirect("branches:roles", pk=org.pk)
+    show_past = request.GET.get("past") == "1"
+    context = {
+        "org": org,
+        "form": form,
+        "assignments": selectors.role_assignments_for(request.user, org, include_past=show_past),
+        "show_past": show_past,
+        "end_form": EndRoleForm(),
+    }
+    return render(request, "branches/role_list.html", context)
+
+
+@login_required
+@require_POST
+def role_end(request, pk):
+    assignment = get_object_or_404(
+        RoleAssignment.objects.visible_to(request.user).select_related("organization"), pk=pk
+    )
+    form = EndRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the last day of the role."))
+    else:
+        try:
+            services.role_end(actor=request.user, assignment=assignment, on=form.cleaned_data["on"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("The role ends on %(day)s.") % {"day": form.cleaned_data["on"]}
+            )
+    return redirect("branches:roles", pk=assignment.organization_id)

@@ -1,0 +1,155 @@
+"""Walk every registered URL with ids of objects the user may not see.
+
+Each app's pages and endpoints are covered as soon as they are registered:
+for every URL pattern with parameters, each parameter is filled with the id
+of an object that lies outside the user's reach (another branch of the same
+county, another county, another province, a revoked grant). Every answer must
+be 404 or 403 (405 where the method is not served), for GET and POST alike.
+The same URL with an in-scope id must not be 404, so the walk cannot pass by
+accident on a broken URL.
+"""
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from branches import services
+from branches.models import GuidanceEdge, Organization, OrgKind, OrgLevel, Role
+from branches.scoping import ScopedQuerySet
+from tests.factories import (
+    GuidanceEdgeFactory,
+    OrganizationFactory,
+    PolicyOverrideFactory,
+    RoleAssignmentFactory,
+    UserFactory,
+    province_tree,
+)
+
+SKIP_NAMESPACES = {"admin"}  # the admin is for superusers only; it redirects to its login
+
+
+def iter_patterns(patterns=None, namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace
+            if ns in SKIP_NAMESPACES:
+                continue
+            full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from iter_patterns(entry.url_patterns, full)
+        elif isinstance(entry, URLPattern) and entry.name:
+            params = [p for p in entry.pattern.regex.groupindex if p != "format"]
+            if params and "format" not in entry.pattern.regex.groupindex:
+                name = f"{namespace}:{entry.name}" if namespace else entry.name
+                yield name, params
+
+
+def scoped_models():
+    return [m for m in apps.get_models() if isinstance(m._default_manager.all(), ScopedQuerySet)]
+
+
+def spread_id_ranges():
+    """Give each scoped table its own id range, so an id names one object only."""
+    with connection.cursor() as cursor:
+        for k, model in enumerate(scoped_models(), 1):
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                [model._meta.db_table, k * 1_000_000],
+            )
+
+
+@pytest.fixture
+def world(db):
+    spread_id_ranges()
+    root = OrganizationFactory(name="中央", kind=OrgKind.LOCAL_COMMITTEE, level=OrgLevel.CENTRAL)
+    a = province_tree("甲", parent=root)
+    b = province_tree("乙", parent=root)
+    other_county = OrganizationFactory(
+        name="甲另县", parent=a["city"], kind=OrgKind.LOCAL_COMMITTEE, level=OrgLevel.COUNTY
+    )
+    other_county_branch = OrganizationFactory(name="甲另县支部", parent=other_county)
+    secretary = UserFactory(username="walker")
+    RoleAssignmentFactory(user=secretary, role=Role.SECRETARY, organization=a["branch1"])
+    outside = [a["branch2"], other_county, other_county_branch, b["branch1"], b["province"]]
+    for org in outside:
+        RoleAssignmentFactory(organization=org, role=Role.SECRETARY)
+        PolicyOverrideFactory(organization=org, key="leader_lectures_per_year", value=2)
+        if org != b["province"]:
+            GuidanceEdgeFactory(guide=b["province"], guided=org)
+    # A grant that was given and then revoked leaves nothing behind.
+    revoked = b["branch2"]
+    services.grant_object_permission(actor=None, user=secretary, obj=revoked, action="view")
+    services.revoke_object_permission(actor=None, user=secretary, obj=revoked, action="view")
+    outside.append(revoked)
+    # In-scope objects of every kind, to prove each URL works at all.
+    PolicyOverrideFactory(organization=a["branch1"], key="leader_lectures_per_year", value=2)
+    GuidanceEdgeFactory(guide=b["province"], guided=a["branch1"])
+    return {"a": a, "b": b, "secretary": secretary, "outside": outside}
+
+
+def foreign_ids(user):
+    """For each scoped model, ids of objects outside the user's reach."""
+    ids = set()
+    for model in scoped_models():
+        visible = model._default_manager.visible_to(user).values("pk")
+        ids.update(model._default_manager.exclude(pk__in=visible).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def own_ids(user):
+    ids = set()
+    for model in scoped_models():
+        ids.update(model._default_manager.visible_to(user).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def test_the_walk_covers_the_apps_urls(world):
+    names = {name for name, _ in iter_patterns()}
+    assert {"branches:detail", "branches:children", "branches:roles", "branches:move"} <= names
+    assert any(name.startswith("v1:organization-") for name in names)
+    assert any(name.startswith("v1:role-assignment-") for name in names)
+
+
+def test_no_url_answers_with_an_object_out_of_reach(client, world):
+    user = world["secretary"]
+    client.force_login(user)
+    outside = foreign_ids(user)
+    assert len(outside) >= 15, "the walk needs objects of every kind outside the reach"
+    failures = []
+    for name, params in iter_patterns():
+        for pk in outside:
+            url = reverse(name, kwargs=dict.fromkeys(params, pk))
+            for method in ("get", "post"):
+                status = getattr(client, method)(url).status_code
+                if status not in (403, 404, 405):
+                    failures.append(f"{method.upper()} {url} ({name}) → {status}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_detail_url_works_with_an_object_in_reach(client, world):
+    """Guards the walk above: a URL broken for everyone would pass it."""
+    user = world["secretary"]
+    client.force_login(user)
+    own = own_ids(user)
+    not_found = []
+    for name, params in iter_patterns():
+        statuses = {
+            client.get(reverse(name, kwargs=dict.fromkeys(params, pk))).status_code for pk in own
+        }
+        if statuses <= {404}:
+            not_found.append(name)
+    # Pages that need more than view rights answer 403 for a secretary, never 404 only.
+    assert not not_found, not_found
+
+
+def test_lists_never_contain_an_outside_row(client, world):
+    user = world["secretary"]
+    client.force_login(user)
+    visible_orgs = set(Organization.objects.visible_to(user).values_list("pk", flat=True))
+    for url in ("/api/v1/organizations/", "/api/v1/role-assignments/"):
+        rows = client.get(url, {"page_size": 1000}).json()["results"]
+        assert rows
+        for row in rows:
+            org_id = row.get("organization", row["id"])
+            assert org_id in visible_orgs, f"{url}: {row}"
+    assert GuidanceEdge.objects.visible_to(user).count() == 1
