@@ -14,10 +14,10 @@ from .policies import POLICIES, policies_in_force
 
 
 def _subtree_count(condition: Q | None = None):
-    """Correlated count over the path index: the node's whole subtree."""
+    """Correlated count over the path index: the live organisations below the node."""
     inner = Organization.objects.filter(
         path__descendant_of=OuterRef("path"), dissolved__isnull=True
-    )
+    ).exclude(pk=OuterRef("pk"))
     if condition is not None:
         inner = inner.filter(condition)
     return Coalesce(
@@ -31,7 +31,7 @@ def _subtree_count(condition: Q | None = None):
 
 def with_subtree_counts(queryset):
     return queryset.annotate(
-        subtree_size=_subtree_count(),
+        descendant_count=_subtree_count(),
         branch_count=_subtree_count(Q(kind=OrgKind.BRANCH)),
         child_count=Count("children", filter=Q(children__dissolved__isnull=True)),
     )
@@ -52,7 +52,7 @@ def tree_roots(user):
 def children_of(user, organization):
     return with_subtree_counts(
         Organization.objects.visible_to(user).filter(parent=organization)
-    ).order_by("dissolved", "kind", "name")
+    ).order_by("dissolved", "code")
 
 
 def visible_ancestors(user, organization):
