@@ -182,7 +182,7 @@ def _county_units(rng, code, county, townships, branches_per_township, used) -> 
 
 
 def small_tree(seed: int) -> Iterator[OrgSpec]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, deterministic by design
     yield OrgSpec(
         "CN",
         None,
@@ -252,7 +252,7 @@ def province_tree(
     seed: int, cities: int = 16, counties: int = 8, townships: int = 12, branches: int = 32
 ) -> Iterator[OrgSpec]:
     """About 5·10^4 organisations: 16 × 8 × 12 townships of 32 branches."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, deterministic by design
     yield OrgSpec(
         "SD",
         "CN",
