@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from branches.demo import DEMO_USERS, province_tree, small_tree
 from branches.management.commands.seed_demo import DEMO_PASSWORD
-from branches.models import User
+from branches.models import Organization, OrgKind, RoleAssignment, User
 
 pytestmark = pytest.mark.django_db
 
@@ -13,13 +14,56 @@ def test_seed_demo_is_refused_without_debug(settings):
         call_command("seed_demo")
 
 
-def test_seed_demo_creates_the_admin_login_once(settings, capsys):
+@pytest.fixture
+def seeded(settings):
     settings.DEBUG = True
     call_command("seed_demo", "--scale", "small")
-    call_command("seed_demo", "--scale", "small")
 
-    admin = User.objects.get(username="admin")
-    assert admin.is_superuser
-    assert admin.check_password(DEMO_PASSWORD)
-    assert User.objects.filter(username="admin").count() == 1
-    assert "admin" in capsys.readouterr().out
+
+def test_small_seed_has_two_provinces_and_about_200_branches(seeded):
+    provinces = Organization.objects.filter(level="province", kind=OrgKind.LOCAL_COMMITTEE)
+    assert {p.name for p in provinces} == {"中共浙江省委员会", "中共四川省委员会"}
+    branches = Organization.objects.filter(kind=OrgKind.BRANCH).count()
+    assert 180 <= branches <= 260
+    assert Organization.objects.filter(is_mobile_org=True).exists()
+    for org in Organization.objects.exclude(parent=None).select_related("parent"):
+        assert org.path == f"{org.parent.path}.{org.pk}"
+    zj = provinces.get(code="ZJ")
+    assert Organization.objects.within(zj).exclude(province=zj).count() == 0
+
+
+def test_seed_demo_is_idempotent(seeded, capsys):
+    before = (Organization.objects.count(), RoleAssignment.objects.count(), User.objects.count())
+    events = Organization.pgh_event_model.objects.count()
+    call_command("seed_demo", "--scale", "small")
+    after = (Organization.objects.count(), RoleAssignment.objects.count(), User.objects.count())
+    assert after == before
+    assert Organization.pgh_event_model.objects.count() == events
+    assert "(0 new)" in capsys.readouterr().out
+
+
+def test_each_demo_login_sees_its_part_of_the_tree(seeded):
+    for demo in DEMO_USERS:
+        user = User.objects.get(username=demo.username)
+        assert user.check_password(DEMO_PASSWORD)
+        visible = Organization.objects.visible_to(user)
+        if demo.superuser:
+            assert visible.count() == Organization.objects.count()
+        elif demo.role == "member":
+            assert list(visible.values_list("code", flat=True)) == [demo.org_code]
+        else:
+            org = Organization.objects.get(code=demo.org_code)
+            assert set(visible) == set(Organization.objects.within(org))
+
+
+def test_demo_trees_are_deterministic_and_well_formed():
+    assert list(small_tree(7)) == list(small_tree(7))
+    assert list(small_tree(7)) != list(small_tree(8))
+    specs = list(province_tree(1, cities=2, counties=2, townships=2, branches=3))
+    codes = [s.code for s in specs]
+    assert len(codes) == len(set(codes))
+    seen = {"CN"}
+    for spec in specs:
+        assert spec.parent_code in seen, f"{spec.code} comes before its parent"
+        seen.add(spec.code)
+    assert len(specs) == 1 + 2 + 2 * 2 + 2 * 2 * 2 + 2 * 2 * 2 * 3
