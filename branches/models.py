@@ -93,7 +93,8 @@ BEGIN
     NEW.path := parent_path || text2ltree(NEW.id::text);
   END IF;
   NEW.depth := nlevel(NEW.path) - 1;
-  NEW.province_id := CASE WHEN NEW.level = 'province' THEN NEW.id ELSE parent_province END;
+  -- The tenant root is the highest province-level node on the path.
+  NEW.province_id := COALESCE(parent_province, CASE WHEN NEW.level = 'province' THEN NEW.id END);
   RETURN NEW;
 END;
 """
@@ -103,7 +104,7 @@ BEGIN
   UPDATE {meta.db_table}
      SET path = NEW.path || subpath(path, nlevel(OLD.path)),
          depth = nlevel(NEW.path) + nlevel(path) - nlevel(OLD.path) - 1,
-         province_id = CASE WHEN level = 'province' THEN id ELSE NEW.province_id END
+         province_id = COALESCE(NEW.province_id, CASE WHEN level = 'province' THEN id END)
    WHERE path <@ OLD.path AND id <> NEW.id;
   RETURN NULL;
 END;
@@ -156,6 +157,7 @@ class Organization(models.Model):
     )
     path = LtreeField(editable=False, default="")
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
+    # The tenant root: the highest province-level organisation on the path.
     province = models.ForeignKey(
         "self",
         verbose_name=_("province"),
