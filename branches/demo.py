@@ -344,4 +344,5 @@ DEMO_USERS = [
     DemoUser("sc_org", "杨帆", "org_staff", "SC"),
     DemoUser("lz_secretary", "黄勇", "secretary", "SC-NC-LZ-T1-01"),
     DemoUser("ops_admin", "周敏", "sysadmin", "ZJ"),
+    DemoUser("sd_org", "孙丽", "org_staff", "SD"),  # only with --scale province
 ]

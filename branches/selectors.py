@@ -33,7 +33,17 @@ def with_subtree_counts(queryset):
     return queryset.annotate(
         descendant_count=_subtree_count(),
         branch_count=_subtree_count(Q(kind=OrgKind.BRANCH)),
-        child_count=Count("children", filter=Q(children__dissolved__isnull=True)),
+        child_count=Coalesce(
+            Subquery(
+                Organization.objects.filter(parent=OuterRef("pk"), dissolved__isnull=True)
+                .order_by()
+                .values("parent")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
     )
 
 
@@ -44,8 +54,11 @@ def tree_roots(user):
     if scope.everything:
         roots = visible.filter(parent__isnull=True)
     else:
-        # Visible nodes whose parent is not visible.
-        roots = visible.exclude(parent__in=Organization.objects.visible_to(user))
+        # Everything visible but what lies strictly below a subtree root.
+        below = Q()
+        for path in scope.subtree_paths:
+            below |= Q(path__descendant_of=path, depth__gt=path.count("."))
+        roots = visible.exclude(below) if below else visible
     return with_subtree_counts(roots.select_related("parent")).order_by("path")
 
 

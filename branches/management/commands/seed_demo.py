@@ -68,7 +68,8 @@ class Command(BaseCommand):
         depth: dict[str, int] = {}
         levels: dict[int, list] = defaultdict(list)
         for spec in specs:
-            depth[spec.code] = 0 if spec.parent_code is None else depth[spec.parent_code] + 1
+            # A parent outside this batch already exists: its children go first.
+            depth[spec.code] = depth.get(spec.parent_code, -1) + 1
             if spec.code not in ids:
                 levels[depth[spec.code]].append(spec)
         created = 0
@@ -121,6 +122,8 @@ class Command(BaseCommand):
     def ensure_users(self) -> list[tuple[str, str, str, str]]:
         logins = []
         for demo in DEMO_USERS:
+            if demo.org_code and not Organization.objects.filter(code=demo.org_code).exists():
+                continue  # e.g. sd_org without --scale province
             user, created = User.objects.get_or_create(
                 username=demo.username,
                 defaults={
