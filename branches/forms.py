@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config.forms import BootstrapFormMixin
 
-from .models import Organization, OrgKind, OrgLevel, Role, Sector, User
+from .models import GuidanceBasis, Organization, OrgKind, OrgLevel, Role, Sector, User
+from .policies import POLICIES
 
 
 class DateInput(forms.DateInput):
@@ -74,3 +75,54 @@ class RoleAssignmentForm(BootstrapFormMixin, forms.Form):
 
 class EndRoleForm(BootstrapFormMixin, forms.Form):
     on = forms.DateField(label=_("last day"), widget=DateInput, initial=timezone.localdate)
+
+
+class PolicyOverrideForm(BootstrapFormMixin, forms.Form):
+    key = forms.ChoiceField(label=_("policy"))
+    value = forms.CharField(label=_("value"), max_length=32)
+    valid_from = forms.DateField(
+        label=_("valid from"), widget=DateInput, initial=timezone.localdate
+    )
+    valid_to = forms.DateField(
+        label=_("valid to"),
+        widget=DateInput,
+        required=False,
+        help_text=_("Last day in force; empty: open."),
+    )
+    note = forms.CharField(label=_("basis or document"), max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["key"].choices = [(key, p.label) for key, p in POLICIES.items()]
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("valid_to")
+            and data.get("valid_from")
+            and data["valid_to"] < data["valid_from"]
+        ):
+            self.add_error("valid_to", _("The end date cannot be before the start date."))
+        return data
+
+
+class GuidanceForm(BootstrapFormMixin, forms.Form):
+    guide_code = forms.CharField(label=_("code of the guiding organisation"), max_length=32)
+    basis = forms.ChoiceField(label=_("basis"), choices=GuidanceBasis.choices)
+    valid_from = forms.DateField(
+        label=_("valid from"), widget=DateInput, initial=timezone.localdate
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_guide_code(self):
+        code = self.cleaned_data["guide_code"].strip()
+        guide = Organization.objects.visible_to(self.user).filter(code=code).first()
+        if guide is None:
+            raise forms.ValidationError(
+                _("No organisation with code “%(code)s” that you can see.") % {"code": code}
+            )
+        self.cleaned_data["guide"] = guide
+        return code

@@ -132,3 +132,20 @@ def role_assignments_for(user, organization, include_past: bool = False):
         today = timezone.localdate()
         qs = qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     return qs.select_related("user", "granted_by").order_by("role", "user__username")
+
+
+def granted_viewers(organization):
+    """Users who see this organisation through a workflow grant, with expiry."""
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    now = timezone.now()
+    return (
+        UserObjectPermission.objects.filter(
+            content_type=ContentType.objects.get_for_model(Organization),
+            object_pk=str(organization.pk),
+        )
+        .filter(Q(expiry__isnull=True) | Q(expiry__expires_at__gt=now))
+        .select_related("user", "permission", "expiry")
+        .order_by("user__username")
+    )

@@ -11,5 +11,7 @@ urlpatterns = [
     path("<int:pk>/new/", views.organization_create, name="create"),
     path("<int:pk>/move/", views.organization_move, name="move"),
     path("<int:pk>/roles/", views.role_list, name="roles"),
+    path("<int:pk>/policies/", views.policy_list, name="policies"),
+    path("<int:pk>/guidance/new/", views.guidance_create, name="guidance-create"),
     path("roles/<int:pk>/end/", views.role_end, name="role-end"),
 ]

@@ -7,8 +7,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import scoping, selectors, services
-from .forms import EndRoleForm, MoveForm, OrganizationForm, RoleAssignmentForm
-from .models import Organization, RoleAssignment
+from .forms import (
+    EndRoleForm,
+    GuidanceForm,
+    MoveForm,
+    OrganizationForm,
+    PolicyOverrideForm,
+    RoleAssignmentForm,
+)
+from .models import Organization, PolicyOverride, RoleAssignment
 
 
 def _visible_org(request, pk) -> Organization:
@@ -55,7 +62,11 @@ def organization_detail(request, pk):
         "policies": selectors.policy_rows(org),
         "can_manage_tree": scoping.can(user, scoping.MANAGE_TREE, org),
         "can_manage_roles": scoping.can(user, scoping.MANAGE_ROLES, org),
+        "can_manage_policies": scoping.can(user, scoping.MANAGE_POLICIES, org),
         "viewers": selectors.who_can_see(org) if scoping.can(user, scoping.CHANGE, org) else None,
+        "grantees": selectors.granted_viewers(org)
+        if scoping.can(user, scoping.CHANGE, org)
+        else None,
     }
     return render(request, "branches/organization_detail.html", context)
 
@@ -149,3 +160,54 @@ def role_end(request, pk):
                 request, _("The role ends on %(day)s.") % {"day": form.cleaned_data["on"]}
             )
     return redirect("branches:roles", pk=assignment.organization_id)
+
+
+@login_required
+def policy_list(request, pk):
+    org = _visible_org(request, pk)
+    scoping.require(request.user, scoping.MANAGE_POLICIES, org)
+    form = PolicyOverrideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_override_set(actor=request.user, organization=org, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The local rule was saved."))
+            return redirect("branches:policies", pk=org.pk)
+    overrides = (
+        PolicyOverride.objects.visible_to(request.user)
+        .filter(organization=org)
+        .select_related("created_by")
+        .order_by("key", "-valid_from")
+    )
+    context = {
+        "org": org,
+        "form": form,
+        "overrides": overrides,
+        "policies": selectors.policy_rows(org),
+    }
+    return render(request, "branches/policy_list.html", context)
+
+
+@login_required
+def guidance_create(request, pk):
+    org = _visible_org(request, pk)
+    scoping.require(request.user, scoping.MANAGE_TREE, org)
+    form = GuidanceForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.guidance_edge_create(
+                actor=request.user,
+                guide=data["guide"],
+                guided=org,
+                basis=data["basis"],
+                valid_from=data["valid_from"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The guidance relation was recorded."))
+            return redirect("branches:detail", pk=org.pk)
+    return render(request, "branches/guidance_form.html", {"form": form, "org": org})

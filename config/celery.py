@@ -22,5 +22,9 @@ BEAT_SCHEDULE = {
         "task": "config.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "purge-expired-grants": {
+        "task": "branches.tasks.purge_expired_grants",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

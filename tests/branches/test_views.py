@@ -187,3 +187,92 @@ def test_nav_links_to_the_tree(client, world):
     login_as(client, Role.MEMBER, world["a"]["branch1"])
     html = client.get("/").content.decode()
     assert reverse("branches:tree") in html
+
+
+def test_policy_page_sets_a_local_rule_with_clear_errors(client, world):
+    province = world["a"]["province"]
+    login_as(client, Role.ORG_STAFF, province)
+    url = reverse("branches:policies", args=[province.pk])
+    bad = client.post(
+        url, {"key": "education_hours_per_day", "value": "abc", "valid_from": "2026-01-01"}
+    )
+    assert bad.status_code == 200
+    assert "必须是数字" in bad.content.decode()
+
+    ok = client.post(
+        url,
+        {
+            "key": "education_hours_per_day",
+            "value": "6",
+            "valid_from": "2026-01-01",
+            "note": "省委文件",
+        },
+    )
+    assert ok.status_code == 302
+    from branches.policies import policy_in_force
+
+    assert (
+        policy_in_force(world["a"]["branch1"], "education_hours_per_day", datetime.date(2026, 5, 1))
+        == "6"
+    )
+    assert (
+        policy_in_force(world["b"]["branch1"], "education_hours_per_day", datetime.date(2026, 5, 1))
+        == "8"
+    )
+
+    overlap = client.post(
+        url, {"key": "education_hours_per_day", "value": "7", "valid_from": "2026-06-01"}
+    )
+    assert overlap.status_code == 200
+    assert not overlap.context["form"].is_valid() or overlap.context["form"].errors
+
+
+def test_secretary_cannot_set_policies(client, world):
+    login_as(client, Role.SECRETARY, world["a"]["branch1"])
+    assert (
+        client.get(reverse("branches:policies", args=[world["a"]["branch1"].pk])).status_code == 403
+    )
+
+
+def test_guidance_page_records_a_relation(client, world):
+    county = world["a"]["county"]
+    login_as(client, Role.ORG_STAFF, world["a"]["province"])
+    group = OrganizationFactory(
+        name="甲省教育厅党组", parent=world["a"]["province"], kind=OrgKind.DEPARTMENT_GROUP
+    )
+    url = reverse("branches:guidance-create", args=[county.pk])
+    unknown = client.post(
+        url,
+        {
+            "guide_code": world["b"]["province"].code,
+            "basis": "territorial",
+            "valid_from": "2026-01-01",
+        },
+    )
+    assert world["b"]["province"].code in unknown.content.decode()
+    ok = client.post(
+        url, {"guide_code": group.code, "basis": "territorial", "valid_from": "2026-01-01"}
+    )
+    assert ok.status_code == 302
+    assert (
+        "甲省教育厅党组"
+        in client.get(reverse("branches:detail", args=[county.pk])).content.decode()
+    )
+
+
+def test_who_can_see_lists_workflow_grants(client, world):
+    from branches import services
+
+    branch = world["a"]["branch1"]
+    login_as(client, Role.ORG_STAFF, world["a"]["county"])
+    visitor = UserFactory(username="inflow", name="流入地书记")
+    services.grant_object_permission(
+        actor=None,
+        user=visitor,
+        obj=branch,
+        action="view",
+        expires_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC),
+    )
+    html = client.get(reverse("branches:detail", args=[branch.pk])).content.decode()
+    assert "流入地书记" in html
+    assert "2030-01-01" in html

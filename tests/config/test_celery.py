@@ -48,3 +48,22 @@ def test_every_beat_entry_names_a_registered_task():
     for name, entry in BEAT_SCHEDULE.items():
         assert entry["task"] in celery_app.tasks, f"beat entry {name!r}: unknown task"
     assert celery_app.conf.beat_schedule == BEAT_SCHEDULE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_expired_grants_are_purged_by_the_beat_task():
+    from datetime import UTC, datetime
+
+    from branches import services
+    from branches.tasks import purge_expired_grants
+    from tests.factories import OrganizationFactory, UserFactory
+
+    org = OrganizationFactory()
+    user = UserFactory()
+    services.grant_object_permission(
+        actor=None, user=user, obj=org, action="view", expires_at=datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    queue = f"test-{uuid.uuid4().hex}"
+    with start_worker(celery_app, perform_ping_check=False, queues=[queue], shutdown_timeout=10):
+        assert purge_expired_grants.apply_async(queue=queue).get(timeout=30) == 1
+        assert purge_expired_grants.apply_async(queue=queue).get(timeout=30) == 0
