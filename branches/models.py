@@ -101,11 +101,21 @@ END;
 
 SUBTREE_TRIGGER_SQL = """
 BEGIN
-  UPDATE {meta.db_table}
-     SET path = NEW.path || subpath(path, nlevel(OLD.path)),
-         depth = nlevel(NEW.path) + nlevel(path) - nlevel(OLD.path) - 1,
-         province_id = COALESCE(NEW.province_id, CASE WHEN level = 'province' THEN id END)
-   WHERE path <@ OLD.path AND id <> NEW.id;
+  UPDATE {meta.db_table} AS t
+     SET path = moved.new_path,
+         depth = nlevel(moved.new_path) - 1,
+         -- the highest province-level node on the new path (ids and levels
+         -- do not change in this statement, so they can be read from it)
+         province_id = (
+           SELECT p.id FROM {meta.db_table} p
+            WHERE p.level = 'province' AND p.id = ANY (moved.ids)
+            ORDER BY array_position(moved.ids, p.id)
+            LIMIT 1)
+    FROM (SELECT id, new_path, string_to_array(ltree2text(new_path), '.')::bigint[] AS ids
+            FROM (SELECT id, NEW.path || subpath(path, nlevel(OLD.path)) AS new_path
+                    FROM {meta.db_table}
+                   WHERE path <@ OLD.path AND id <> NEW.id) AS below) AS moved
+   WHERE t.id = moved.id;
   RETURN NULL;
 END;
 """

@@ -40,6 +40,8 @@ class PolicyDef:
             return raw
         try:
             number = Decimal(str(raw))
+            if not number.is_finite():
+                raise ValueError(raw)
         except (InvalidOperation, ValueError):
             raise ValidationError(
                 _("%(policy)s must be a number, not “%(value)s”.")

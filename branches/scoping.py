@@ -126,11 +126,11 @@ def _grant_q(user, model, action: str) -> Q | None:
 
 
 def filter_visible(queryset: models.QuerySet, user, action: str = VIEW) -> models.QuerySet:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
     scope = scope_for(user, action)
     if scope.everything:
         return queryset
-    if user is None or not user.is_authenticated:
-        return queryset.none()
     model = queryset.model
     scope_field = getattr(model, "scope_field", "organization")
     prefix = f"{scope_field}__" if scope_field else ""
@@ -142,6 +142,8 @@ def filter_visible(queryset: models.QuerySet, user, action: str = VIEW) -> model
     grant = _grant_q(user, model, action)
     if grant is not None:
         condition |= grant
+    if not condition:  # no role and no grant reaches anything
+        return queryset.none()
     return queryset.filter(condition)
 
 
@@ -152,6 +154,8 @@ class ScopedQuerySet(models.QuerySet):
 
 def can(user, action: str, organization) -> bool:
     """May `user` do `action` on `organization` (and so on its records)?"""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
     scope = scope_for(user, action)
     if scope.covers_path(organization.path):
         return True
@@ -161,6 +165,14 @@ def can(user, action: str, organization) -> bool:
     return (
         grant is not None and type(organization).objects.filter(grant, pk=organization.pk).exists()
     )
+
+
+def organization_of(obj):
+    """The organisation that owns `obj`, following its model's scope_field."""
+    scope_field = getattr(type(obj), "scope_field", "organization")
+    for name in filter(None, scope_field.split("__")):
+        obj = getattr(obj, name)
+    return obj
 
 
 def require(user, action: str, organization) -> None:

@@ -194,6 +194,8 @@ def guidance_edge_create(
     valid_to: date | None = None,
 ) -> GuidanceEdge:
     with _audit(actor, "guidance.create"):
+        guide = Organization.objects.get(pk=guide.pk)
+        guided = Organization.objects.get(pk=guided.pk)
         scoping.require(actor, scoping.MANAGE_TREE, guided)
         scoping.require(actor, scoping.VIEW, guide)
         edge = GuidanceEdge(
@@ -216,6 +218,7 @@ def policy_override_set(
     note: str = "",
 ) -> PolicyOverride:
     with _audit(actor, "policy.set"):
+        organization = Organization.objects.get(pk=organization.pk)
         scoping.require(actor, scoping.MANAGE_POLICIES, organization)
         policy = get_policy(key)
         try:
@@ -243,6 +246,22 @@ GRANTABLE = {
 }
 
 
+def _require_grantable(actor: User, role: str, organization: Organization) -> None:
+    """Nobody grants or ends a role above their own."""
+    if actor.is_superuser:
+        return
+    grantor_roles = set(
+        RoleAssignment.objects.active()
+        .filter(user=actor, organization__path__ancestor_of=organization.path)
+        .values_list("role", flat=True)
+    )
+    allowed = set().union(*(GRANTABLE.get(r, set()) for r in grantor_roles))
+    if role not in allowed:
+        raise PermissionDenied(
+            _("You may not grant or end the role “%(role)s”.") % {"role": Role(role).label}
+        )
+
+
 @transaction.atomic
 def role_assign(
     *,
@@ -254,18 +273,9 @@ def role_assign(
     valid_to: date | None = None,
 ) -> RoleAssignment:
     with _audit(actor, "role.assign"):
+        organization = Organization.objects.get(pk=organization.pk)  # its place now
         scoping.require(actor, scoping.MANAGE_ROLES, organization)
-        if not actor.is_superuser:
-            grantor_roles = set(
-                RoleAssignment.objects.active()
-                .filter(user=actor, organization__path__ancestor_of=organization.path)
-                .values_list("role", flat=True)
-            )
-            allowed = set().union(*(GRANTABLE.get(r, set()) for r in grantor_roles))
-            if role not in allowed:
-                raise PermissionDenied(
-                    _("You may not grant the role “%(role)s”.") % {"role": Role(role).label}
-                )
+        _require_grantable(actor, role, organization)
         if role == Role.INSPECTOR and organization.level != OrgLevel.PROVINCE:
             raise ValidationError(
                 {"organization": _("A provincial inspector is appointed on a province.")}
@@ -293,6 +303,7 @@ def role_end(*, actor: User, assignment: RoleAssignment, on: date) -> RoleAssign
     with _audit(actor, "role.end"):
         assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
         scoping.require(actor, scoping.MANAGE_ROLES, assignment.organization)
+        _require_grantable(actor, assignment.role, assignment.organization)
         if on < assignment.valid_from:
             raise ValidationError(
                 {
@@ -321,6 +332,8 @@ def grant_object_permission(
     if action not in (scoping.VIEW, scoping.CHANGE):
         raise ValueError(action)
     with _audit(actor, "grant.create"):
+        if actor is not None:  # None: a system workflow (a task) grants
+            scoping.require(actor, scoping.CHANGE, scoping.organization_of(obj))
         content_type = ContentType.objects.get_for_model(obj)
         permission = Permission.objects.get(
             content_type=content_type, codename=f"{action}_{content_type.model}"
@@ -340,14 +353,16 @@ def grant_object_permission(
 @transaction.atomic
 def revoke_object_permission(*, actor: User | None, user: User, obj, action: str) -> int:
     with _audit(actor, "grant.revoke"):
+        if actor is not None:
+            scoping.require(actor, scoping.CHANGE, scoping.organization_of(obj))
         content_type = ContentType.objects.get_for_model(obj)
-        deleted, _rows = UserObjectPermission.objects.filter(
+        _total, per_model = UserObjectPermission.objects.filter(
             user=user,
             content_type=content_type,
             object_pk=str(obj.pk),
             permission__codename=f"{action}_{content_type.model}",
         ).delete()
-        return deleted
+        return per_model.get(UserObjectPermission._meta.label, 0)
 
 
 def purge_expired_grants() -> int:

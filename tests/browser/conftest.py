@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread.
+# Playwright's sync API runs an event loop in the test thread. (Tests that
+# start a production process drop this variable from its environment.)
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

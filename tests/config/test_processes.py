@@ -51,7 +51,11 @@ def database_url() -> str:
 
 
 def production_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECURE_", "STATIC_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DEBUG", "SECURE_", "STATIC_", "DJANGO_ALLOW_ASYNC"))
+    }
     env.update(
         SECRET_KEY="x" * 60,
         ALLOWED_HOSTS="localhost",

@@ -15,7 +15,11 @@ PROD_ENV = {
 
 
 def run(code_or_args: list[str], **env_overrides) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECURE_", "STATIC_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DEBUG", "SECURE_", "STATIC_", "DJANGO_ALLOW_ASYNC"))
+    }
     env.update(PROD_ENV)
     for key, value in env_overrides.items():
         if value is None:
