@@ -22,6 +22,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 COPY . .
 RUN SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build \
+    FIELD_ENCRYPTION_KEYS=build-only ID_HASH_KEY=build-only \
     REDIS_URL=redis://localhost:6379/0 STATIC_ROOT=/app/staticfiles \
     python manage.py collectstatic --no-input
 

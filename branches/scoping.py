@@ -13,7 +13,8 @@ Every query on organisation-owned data goes through
 
 A model opts in with `objects = ScopedQuerySet.as_manager()` and names the
 path to its organisation in `scope_field` (default "organization"; "" for
-Organization itself).
+Organization itself; a tuple when the row belongs to several organisations,
+e.g. both sides of a transfer).
 """
 
 from __future__ import annotations
@@ -132,11 +133,14 @@ def filter_visible(queryset: models.QuerySet, user, action: str = VIEW) -> model
     if scope.everything:
         return queryset
     model = queryset.model
-    scope_field = getattr(model, "scope_field", "organization")
-    prefix = f"{scope_field}__" if scope_field else ""
+    scope_fields = getattr(model, "scope_field", "organization")
+    if isinstance(scope_fields, str):
+        scope_fields = (scope_fields,)
     condition = Q()
-    for path in scope.subtree_paths:
-        condition |= Q(**{f"{prefix}path__descendant_of": path})
+    for scope_field in scope_fields:  # several: the row is seen from each side
+        prefix = f"{scope_field}__" if scope_field else ""
+        for path in scope.subtree_paths:
+            condition |= Q(**{f"{prefix}path__descendant_of": path})
     if scope.own_org_ids and hasattr(model, "scope_self_q"):
         condition |= model.scope_self_q(user, scope)
     grant = _grant_q(user, model, action)
@@ -170,6 +174,8 @@ def can(user, action: str, organization) -> bool:
 def organization_of(obj):
     """The organisation that owns `obj`, following its model's scope_field."""
     scope_field = getattr(type(obj), "scope_field", "organization")
+    if not isinstance(scope_field, str):
+        scope_field = scope_field[0]  # the owning side comes first
     for name in filter(None, scope_field.split("__")):
         obj = getattr(obj, name)
     return obj

@@ -21,6 +21,16 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set the SECRET_KEY environment variable.")
 
+# Personal data: Fernet keys for ID-card numbers (newest first; older keys
+# still decrypt, for rotation) and the key of their look-up hash.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+ID_HASH_KEY = env.str("ID_HASH_KEY", default="")
+if not FIELD_ENCRYPTION_KEYS or not ID_HASH_KEY:
+    raise ImproperlyConfigured(
+        "Set FIELD_ENCRYPTION_KEYS (Fernet keys, comma-separated) and ID_HASH_KEY "
+        "(./dev makes local ones in .local/)."
+    )
+
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
