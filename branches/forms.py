@@ -35,7 +35,7 @@ class MoveForm(BootstrapFormMixin, forms.Form):
 
     def clean_parent_code(self):
         code = self.cleaned_data["parent_code"].strip()
-        parent = Organization.objects.visible_to(self.user).filter(code=code).first()
+        parent = Organization.objects.visible_to(self.user, "manage_tree").filter(code=code).first()
         if parent is None:
             raise forms.ValidationError(
                 _("No organisation with code “%(code)s” that you can see.") % {"code": code}
@@ -45,6 +45,11 @@ class MoveForm(BootstrapFormMixin, forms.Form):
 
 
 class RoleAssignmentForm(BootstrapFormMixin, forms.Form):
+    def __init__(self, *args, roles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if roles is not None:
+            self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in roles]
+
     username = forms.CharField(label=_("username"), max_length=150)
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
     valid_from = forms.DateField(

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.contrib.postgres.indexes import GistIndex
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +81,12 @@ DECLARE
   parent_path ltree;
   parent_province bigint;
 BEGIN
+  -- Serialise with the services' tree lock, whoever writes.
+  IF TG_OP = 'UPDATE' THEN
+    PERFORM pg_advisory_xact_lock(1953654117);
+  ELSE
+    PERFORM pg_advisory_xact_lock_shared(1953654117);
+  END IF;
   IF NEW.parent_id IS NULL THEN
     NEW.path := text2ltree(NEW.id::text);
     parent_province := NULL;
@@ -135,7 +142,7 @@ class OrganizationQuerySet(ScopedQuerySet):
     pghistory.InsertEvent(),
     pghistory.UpdateEvent(),
     pghistory.DeleteEvent(),
-    exclude=["path", "depth", "updated_at"],
+    exclude=["path", "depth", "province", "updated_at"],
 )
 class Organization(models.Model):
     """A party organisation; `parent` is the leadership edge (隶属关系)."""
@@ -145,6 +152,12 @@ class Organization(models.Model):
         _("organisation code"),
         max_length=32,
         unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9-]*$",
+                _("Use letters, digits and '-' only, starting with a letter or digit."),
+            )
+        ],
         help_text=_("Unique code of the organisation, letters, digits and '-'."),
     )
     kind = models.CharField(_("kind"), max_length=32, choices=OrgKind.choices)
@@ -353,6 +366,13 @@ class PolicyOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.key} = {self.value}"
+
+    @property
+    def label(self) -> str:
+        from .policies import POLICIES
+
+        policy = POLICIES.get(self.key)
+        return str(policy.label) if policy else self.key
 
 
 class Role(models.TextChoices):

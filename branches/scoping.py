@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -88,6 +88,7 @@ def scope_for(user, action: str = VIEW, on=None) -> Scope:
     rows = (
         RoleAssignment.objects.active(on)
         .filter(user=user)
+        .order_by()
         .values_list("role", "organization_id", "organization__path")
     )
     paths: set[str] = set()
@@ -171,6 +172,15 @@ def can(user, action: str, organization) -> bool:
     )
 
 
+TREE_LOCK_KEY = 0x7472_6565  # "tree": moves take it exclusively, writes shared
+
+
+def lock_tree_shared() -> None:
+    if connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [TREE_LOCK_KEY])
+
+
 def organization_of(obj):
     """The organisation that owns `obj`, following its model's scope_field."""
     scope_field = getattr(type(obj), "scope_field", "organization")
@@ -185,7 +195,11 @@ def require(user, action: str, organization) -> None:
     """Refuse a write outside the user's reach.
 
     Not visible at all: 404 (ids leak nothing). Visible but not allowed: 403.
+    Inside a transaction it also takes the tree lock in shared mode, so no
+    move can take the organisation out of reach before the write commits.
     """
+    lock_tree_shared()
+    organization.refresh_from_db(fields=["path"])
     if can(user, action, organization):
         return
     if action != VIEW and can(user, VIEW, organization):

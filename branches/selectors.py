@@ -112,18 +112,23 @@ def guidance_of(user, organization):
     }
 
 
-def who_can_see(organization):
-    """Role holders whose reach includes this organisation, today."""
+def who_can_see(user, organization) -> tuple[list, int]:
+    """Role holders whose reach includes this organisation, today.
+
+    Names only of the assignments the asking user may see; those held higher
+    up are counted, not named.
+    """
     viewers = [role for role, actions in scoping.ROLE_ACTIONS.items() if scoping.VIEW in actions]
-    return (
-        RoleAssignment.objects.active()
-        .filter(
-            Q(organization__path__ancestor_of=organization.path, role__in=viewers)
-            | Q(organization=organization, role="member")
-        )
+    holders = RoleAssignment.objects.active().filter(
+        Q(organization__path__ancestor_of=organization.path, role__in=viewers)
+        | Q(organization=organization, role="member")
+    )
+    named = list(
+        holders.visible_to(user, scoping.MANAGE_ROLES)
         .select_related("user", "organization")
         .order_by("organization__depth", "role", "user__username")
     )
+    return named, holders.count() - len(named)
 
 
 def role_assignments_for(user, organization, include_past: bool = False):

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.models import UserObjectPermission
@@ -32,7 +33,7 @@ from .models import (
 from .policies import get_policy
 
 # One advisory lock serialises all tree writes: moves must not interleave.
-TREE_LOCK_KEY = 0x7472_6565  # "tree"
+TREE_LOCK_KEY = scoping.TREE_LOCK_KEY
 
 
 def _lock_tree() -> None:
@@ -42,6 +43,36 @@ def _lock_tree() -> None:
 
 def _audit(actor, action: str):
     return pghistory.context(user=actor.pk if actor else None, action=action)
+
+
+def _check_period(valid_from: date, valid_to: date | None) -> None:
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": _("The end date cannot be before the start date.")})
+
+
+LEVEL_ORDER = ["central", "province", "city", "county", "township", "village", "unit"]
+
+
+def _check_place(*, parent: Organization | None, name: str, level: str, exclude_pk=None) -> None:
+    """Rules of the tree that deserve a message naming the field."""
+    if parent is not None:
+        if LEVEL_ORDER.index(level) < LEVEL_ORDER.index(parent.level):
+            raise ValidationError(
+                {
+                    "level": _("An organisation cannot be at a higher level than %(parent)s.")
+                    % {"parent": parent}
+                }
+            )
+        clash = Organization.objects.filter(parent=parent, name=name, dissolved__isnull=True)
+        if exclude_pk:
+            clash = clash.exclude(pk=exclude_pk)
+        if clash.exists():
+            raise ValidationError(
+                {
+                    "name": _("%(parent)s already leads an organisation named “%(name)s”.")
+                    % {"parent": parent, "name": name}
+                }
+            )
 
 
 def _full_clean(obj, exclude=None) -> None:
@@ -76,6 +107,8 @@ def organization_create(
                         % {"org": parent}
                     }
                 )
+        if level in LEVEL_ORDER:
+            _check_place(parent=parent, name=name, level=level)
         org = Organization(
             parent=parent,
             name=name,
@@ -102,8 +135,19 @@ def organization_update(*, actor: User, organization: Organization, **changes) -
         _lock_tree()
         org = Organization.objects.select_for_update().get(pk=organization.pk)
         scoping.require(actor, scoping.MANAGE_TREE, org)
+        if (
+            org.level == OrgLevel.PROVINCE
+            and changes.get("level", org.level) != org.level
+            and org.children.exists()
+        ):
+            # Its subtree would lose its tenant root (the province key).
+            raise ValidationError(
+                {"level": _("A province that leads other organisations cannot change level.")}
+            )
         for key, value in changes.items():
             setattr(org, key, value)
+        if org.level in LEVEL_ORDER:
+            _check_place(parent=org.parent, name=org.name, level=org.level, exclude_pk=org.pk)
         _full_clean(org)
         org.save()
         return org
@@ -198,6 +242,9 @@ def guidance_edge_create(
         guided = Organization.objects.get(pk=guided.pk)
         scoping.require(actor, scoping.MANAGE_TREE, guided)
         scoping.require(actor, scoping.VIEW, guide)
+        if guide.pk == guided.pk:
+            raise ValidationError({"guide": _("An organisation cannot guide itself.")})
+        _check_period(valid_from, valid_to)
         edge = GuidanceEdge(
             guide=guide, guided=guided, basis=basis, valid_from=valid_from, valid_to=valid_to
         )
@@ -225,6 +272,20 @@ def policy_override_set(
             cleaned = policy.clean(value)
         except ValidationError as error:
             raise ValidationError({"value": error.messages}) from None
+        _check_period(valid_from, valid_to)
+        if (
+            PolicyOverride.objects.filter(organization=organization, key=key)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+            .filter(valid_from__lte=valid_to or date.max)
+            .exists()
+        ):
+            raise ValidationError(
+                {
+                    "valid_from": _(
+                        "A local rule for this policy is already in force in that period."
+                    )
+                }
+            )
         override = PolicyOverride(
             organization=organization,
             key=key,
@@ -246,17 +307,21 @@ GRANTABLE = {
 }
 
 
-def _require_grantable(actor: User, role: str, organization: Organization) -> None:
-    """Nobody grants or ends a role above their own."""
+def grantable_roles(actor: User, organization: Organization) -> set[str]:
+    """The roles `actor` may grant or end on `organization`."""
     if actor.is_superuser:
-        return
+        return set(Role)
     grantor_roles = set(
         RoleAssignment.objects.active()
         .filter(user=actor, organization__path__ancestor_of=organization.path)
         .values_list("role", flat=True)
     )
-    allowed = set().union(*(GRANTABLE.get(r, set()) for r in grantor_roles))
-    if role not in allowed:
+    return set().union(*(GRANTABLE.get(r, set()) for r in grantor_roles))
+
+
+def _require_grantable(actor: User, role: str, organization: Organization) -> None:
+    """Nobody grants or ends a role above their own."""
+    if role not in grantable_roles(actor, organization):
         raise PermissionDenied(
             _("You may not grant or end the role “%(role)s”.") % {"role": Role(role).label}
         )
@@ -283,6 +348,19 @@ def role_assign(
         if role == Role.MEMBER and organization.kind not in ("branch", "general_branch"):
             raise ValidationError(
                 {"organization": _("The member role is held on the member's own branch.")}
+            )
+        _check_period(valid_from, valid_to)
+        if (
+            RoleAssignment.objects.filter(user=user, role=role, organization=organization)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+            .filter(valid_from__lte=valid_to or date.max)
+            .exists()
+        ):
+            raise ValidationError(
+                {
+                    "valid_from": _("%(user)s already holds this role on %(org)s in that period.")
+                    % {"user": user, "org": organization}
+                }
             )
         assignment = RoleAssignment(
             user=user,

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -63,11 +63,13 @@ def organization_detail(request, pk):
         "can_manage_tree": scoping.can(user, scoping.MANAGE_TREE, org),
         "can_manage_roles": scoping.can(user, scoping.MANAGE_ROLES, org),
         "can_manage_policies": scoping.can(user, scoping.MANAGE_POLICIES, org),
-        "viewers": selectors.who_can_see(org) if scoping.can(user, scoping.CHANGE, org) else None,
-        "grantees": selectors.granted_viewers(org)
-        if scoping.can(user, scoping.CHANGE, org)
-        else None,
+        # "Who can see this record": for those who manage roles here.
+        "viewers": None,
+        "grantees": None,
     }
+    if context["can_manage_roles"]:
+        context["viewers"], context["hidden_viewers"] = selectors.who_can_see(user, org)
+        context["grantees"] = selectors.granted_viewers(org)
     return render(request, "branches/organization_detail.html", context)
 
 
@@ -101,7 +103,7 @@ def organization_move(request, pk):
             )
         except ValidationError as error:
             _apply_errors(form, error)
-        except Http404:
+        except (Http404, PermissionDenied):
             form.add_error("parent_code", _("You may not move organisations there."))
         else:
             messages.success(request, _("%(org)s was moved.") % {"org": org})
@@ -113,7 +115,9 @@ def organization_move(request, pk):
 def role_list(request, pk):
     org = _visible_org(request, pk)
     scoping.require(request.user, scoping.MANAGE_ROLES, org)
-    form = RoleAssignmentForm(request.POST or None)
+    form = RoleAssignmentForm(
+        request.POST or None, roles=services.grantable_roles(request.user, org)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -127,6 +131,8 @@ def role_list(request, pk):
             )
         except ValidationError as error:
             _apply_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error("role", str(error))
         else:
             messages.success(request, _("The role was assigned."))
             return redirect("branches:roles", pk=org.pk)

@@ -77,13 +77,10 @@ def _set_id_number(member: Member, raw: str) -> None:
     except ValidationError as error:
         raise ValidationError({"id_number": error.messages}) from None
     digest = idcard.keyed_hash(number)
-    duplicate = Member.objects.filter(id_number_hash=digest).exclude(pk=member.pk).first()
-    if duplicate is not None:
+    # Where the duplicate is recorded is not said: it may be out of the user's reach.
+    if Member.objects.filter(id_number_hash=digest).exclude(pk=member.pk).exists():
         raise ValidationError(
-            {
-                "id_number": _("A member with this ID-card number is already recorded (%(where)s).")
-                % {"where": duplicate.branch}
-            }
+            {"id_number": _("A member with this ID-card number is already recorded.")}
         )
     member.id_number_encrypted = idcard.encrypt(number)
     member.id_number_hash = digest

@@ -107,9 +107,24 @@ def test_create_and_move_through_the_api(world):
     assert created.status_code == 201, created.json()
     assert created.json()["path"].startswith(world["a"]["township"].path + ".")
 
-    duplicate = api.post("/api/v1/organizations/", payload, format="json")
+    duplicate = api.post("/api/v1/organizations/", {**payload, "name": "另一支部"}, format="json")
     assert duplicate.status_code == 400
     assert "code" in duplicate.json()
+    same_name = api.post("/api/v1/organizations/", {**payload, "code": "API-2"}, format="json")
+    assert same_name.status_code == 400
+    assert "name" in same_name.json()
+    bad_code = api.post(
+        "/api/v1/organizations/", {**payload, "name": "三支部", "code": "a b/ç"}, format="json"
+    )
+    assert bad_code.status_code == 400
+    assert "code" in bad_code.json()
+    too_high = api.post(
+        "/api/v1/organizations/",
+        {**payload, "name": "四支部", "code": "API-4", "level": "central"},
+        format="json",
+    )
+    assert too_high.status_code == 400
+    assert "level" in too_high.json()
 
     outside = api.post(
         "/api/v1/organizations/",
@@ -191,3 +206,35 @@ def test_list_endpoints_have_bounded_queries(world, django_assert_max_num_querie
         assert len(api.get("/api/v1/organizations/").json()["results"]) > 25
     with django_assert_max_num_queries(6):
         assert len(api.get("/api/v1/role-assignments/").json()["results"]) > 25
+
+
+def test_filters_answer_the_same_for_out_of_scope_and_missing_ids(world):
+    api, _ = api_as("secretary", world["a"]["branch1"])
+    outside = api.get("/api/v1/organizations/", {"parent": world["b"]["township"].pk})
+    missing = api.get("/api/v1/organizations/", {"parent": 987654321})
+    assert outside.status_code == missing.status_code == 200
+    assert outside.json()["results"] == missing.json()["results"] == []
+    for param in ("organization", "user"):
+        outside = api.get("/api/v1/role-assignments/", {param: world["b"]["branch1"].pk})
+        missing = api.get("/api/v1/role-assignments/", {param: 987654321})
+        assert outside.status_code == missing.status_code == 200
+
+
+def test_role_with_end_before_start_is_a_clear_400(world):
+    from tests.factories import UserFactory
+
+    api, _ = api_as("org_staff", world["a"]["county"])
+    newcomer = UserFactory(username="late")
+    response = api.post(
+        "/api/v1/role-assignments/",
+        {
+            "user": newcomer.pk,
+            "role": "secretary",
+            "organization": world["a"]["branch2"].pk,
+            "valid_from": "2026-05-01",
+            "valid_to": "2026-01-01",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "valid_to" in response.json()

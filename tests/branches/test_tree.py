@@ -123,12 +123,11 @@ def test_move_is_one_transaction_with_one_audit_context(nation, admin):
     moved_event = Event.objects.filter(pgh_obj=a["county"], pgh_label="update").get()
     assert moved_event.pgh_context.metadata["action"] == "organization.move"
     assert moved_event.pgh_context.metadata["user"] == admin.pk
-    # The descendants changed province in the same statement's transaction,
-    # recorded under the same context.
+    # The descendants' path and province are derived: they changed in the same
+    # transaction, and the one move event records it (no event per descendant).
     for key in ("township", "branch1", "branch2"):
-        event = Event.objects.filter(pgh_obj=a[key], pgh_label="update").get()
-        assert event.pgh_context_id == moved_event.pgh_context_id
-        assert event.province_id == b["province"].pk
+        assert not Event.objects.filter(pgh_obj=a[key], pgh_label="update").exists()
+        assert Organization.objects.get(pk=a[key].pk).province_id == b["province"].pk
 
 
 def test_move_rolled_back_leaves_the_whole_subtree_untouched(nation, admin):
@@ -332,3 +331,11 @@ def test_concurrent_moves_are_serialised_by_the_tree_lock():
     moved.refresh_from_db()
     assert moved.parent_id == under.pk
     assert_tree_consistent()
+
+
+def test_a_province_that_leads_others_keeps_its_level(nation, admin):
+    with pytest.raises(ValidationError) as excinfo:
+        services.organization_update(
+            actor=admin, organization=nation["A"]["province"], level=OrgLevel.CITY
+        )
+    assert "level" in excinfo.value.message_dict

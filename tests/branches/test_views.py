@@ -276,3 +276,37 @@ def test_who_can_see_lists_workflow_grants(client, world):
     html = client.get(reverse("branches:detail", args=[branch.pk])).content.decode()
     assert "流入地书记" in html
     assert "2030-01-01" in html
+
+
+def test_who_can_see_is_for_role_managers_and_names_only_what_they_may_see(client, world):
+    branch = world["a"]["branch1"]
+    RoleAssignmentFactory(
+        user=UserFactory(username="prov", name="省组织部干部"),
+        role=Role.ORG_STAFF,
+        organization=world["a"]["province"],
+    )
+    RoleAssignmentFactory(
+        user=UserFactory(username="insp", name="省抽查人员"),
+        role=Role.INSPECTOR,
+        organization=world["a"]["province"],
+    )
+    login_as(client, Role.SECRETARY, branch, username="sec1")
+    html = client.get(reverse("branches:detail", args=[branch.pk])).content.decode()
+    assert "可查看本组织的人员" not in html
+    assert "省抽查人员" not in html
+
+    client.logout()
+    login_as(client, Role.ORG_STAFF, world["a"]["county"], username="county1")
+    html = client.get(reverse("branches:detail", args=[branch.pk])).content.decode()
+    assert "可查看本组织的人员" in html
+    assert "sec1" in html and "county1" in html
+    assert "省抽查人员" not in html and "省组织部干部" not in html
+    assert "上级组织还有 2 名" in html
+
+
+def test_role_form_offers_only_grantable_roles(client, world):
+    login_as(client, Role.ORG_STAFF, world["a"]["county"])
+    form = client.get(reverse("branches:roles", args=[world["a"]["branch1"].pk])).context["form"]
+    offered = {value for value, _ in form.fields["role"].choices}
+    assert Role.SYSADMIN not in offered
+    assert Role.SECRETARY in offered
