@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from branches.api import MeView, OrganizationViewSet, RoleAssignmentViewSet
+from members.api import DuesViewSet, MemberViewSet, TransferViewSet
 
 from . import views
 from .health import healthz
@@ -12,6 +13,9 @@ from .health import healthz
 router = DefaultRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("role-assignments", RoleAssignmentViewSet, basename="role-assignment")
+router.register("members", MemberViewSet, basename="member")
+router.register("transfers", TransferViewSet, basename="transfer")
+router.register("dues", DuesViewSet, basename="dues")
 
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),
@@ -22,6 +26,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("orgs/", include("branches.urls")),
+    path("members/", include("members.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

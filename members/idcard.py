@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import unicodedata
 from datetime import date
 from functools import cache
 
@@ -31,12 +33,13 @@ def normalize(value: str) -> str:
     Raises ValidationError saying what is wrong (length, characters, date,
     check character).
     """
-    number = (value or "").strip().replace(" ", "").upper()
+    # NFKC: full-width digits typed with a Chinese input method become ASCII.
+    number = unicodedata.normalize("NFKC", value or "").strip().replace(" ", "").upper()
     if len(number) != 18:
         raise ValidationError(
             _("An ID-card number has 18 characters; this one has %(n)d.") % {"n": len(number)}
         )
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise ValidationError(_("An ID-card number is 17 digits and a digit or X."))
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -89,7 +89,12 @@ def _set_id_number(member: Member, raw: str) -> None:
 
 def _apply_status_dates(member: Member) -> None:
     if member.status == MemberStatus.PROBATIONARY:
-        member.conversion_due = member.conversion_due or one_year_after(member.joined_on)
+        extended = (
+            member.pk
+            and member.conversion_decisions.filter(outcome=ConversionOutcome.EXTENDED).exists()
+        )
+        if not extended:  # one year after admission, also when the admission date is corrected
+            member.conversion_due = one_year_after(member.joined_on)
         member.full_since = None
     elif member.status == MemberStatus.FULL:
         member.conversion_due = None
@@ -155,6 +160,10 @@ def member_leave(*, actor: User, member: Member, on: date, reason: str) -> Membe
         member.left_on = on
         member.left_reason = reason
         member.save(update_fields=["left_on", "left_reason", "updated_at"])
+        # A transfer still waiting makes no sense any more.
+        member.transfers.filter(status=TransferStatus.PENDING).update(
+            status=TransferStatus.CANCELLED, decided_by=actor, decided_at=timezone.now()
+        )
         return member
 
 
@@ -242,6 +251,14 @@ def conversion_decide(
                 {"outcome": _("%(name)s is not a current probationary member.") % {"name": member}}
             )
         if outcome == ConversionOutcome.EXTENDED:
+            # Probation may be extended once, by at most one year in all.
+            if member.conversion_decisions.filter(outcome=ConversionOutcome.EXTENDED).exists():
+                raise ValidationError(
+                    {
+                        "outcome": _("Probation of %(name)s was already extended once.")
+                        % {"name": member}
+                    }
+                )
             latest = one_year_after(member.conversion_due)
             if extended_until is None or not member.conversion_due < extended_until <= latest:
                 raise ValidationError(
@@ -293,6 +310,8 @@ def handling_record(
             )
         if stage == HandlingStage.DEADLINE and deadline is None:
             raise ValidationError({"deadline": _("Give the deadline for the correction.")})
+        if deadline is not None and deadline < on:
+            raise ValidationError({"deadline": _("The deadline cannot be before the date.")})
         handling = Handling(
             member=member, stage=stage, reason=reason, on=on, deadline=deadline, recorded_by=actor
         )
@@ -358,9 +377,12 @@ def transfer_accept(*, actor: User, transfer: Transfer) -> Transfer:
             from branches.models import Role, RoleAssignment
 
             today = timezone.localdate()
-            RoleAssignment.objects.active().filter(
+            for old in RoleAssignment.objects.active().filter(
                 user_id=member.user_id, role=Role.MEMBER, organization=transfer.from_branch
-            ).update(valid_to=today - timezone.timedelta(days=1))
+            ):
+                # Ends yesterday, or today for a role that only began today.
+                old.valid_to = max(today - timezone.timedelta(days=1), old.valid_from)
+                old.save(update_fields=["valid_to"])
             RoleAssignment.objects.get_or_create(
                 user_id=member.user_id,
                 role=Role.MEMBER,
@@ -403,6 +425,11 @@ def transfer_cancel(*, actor: User, transfer: Transfer) -> Transfer:
         return transfer
 
 
+def _months_covered(start: date, months: int) -> set[tuple[int, int]]:
+    index = start.year * 12 + start.month - 1
+    return {divmod(i, 12) for i in range(index, index + months)}
+
+
 @transaction.atomic
 def dues_record(
     *,
@@ -434,7 +461,14 @@ def dues_record(
                     )
                 }
             )
-        if DuesPayment.objects.filter(member=member, period_start=period_start).exists():
+        if any(
+            _months_covered(p.period_start, p.months) & _months_covered(period_start, months)
+            for p in DuesPayment.objects.filter(
+                member=member,
+                period_start__gt=period_start - timezone.timedelta(days=100),
+                period_start__lt=period_start + timezone.timedelta(days=100),
+            )
+        ):
             raise ValidationError(
                 {
                     "period_start": _("Dues of %(name)s for %(period)s are already recorded.")

@@ -9,16 +9,21 @@ The same URL with an in-scope id must not be 404, so the walk cannot pass by
 accident on a broken URL.
 """
 
+import datetime
+
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from branches import services
 from branches.models import GuidanceEdge, Organization, OrgKind, OrgLevel, Role
 from branches.scoping import ScopedQuerySet
+from members.models import DuesPayment, Member, MemberFlag, Transfer
 from tests.factories import (
     GuidanceEdgeFactory,
+    MemberFactory,
     OrganizationFactory,
     PolicyOverrideFactory,
     RoleAssignmentFactory,
@@ -81,9 +86,48 @@ def world(db):
     services.grant_object_permission(actor=None, user=secretary, obj=revoked, action="view")
     services.revoke_object_permission(actor=None, user=secretary, obj=revoked, action="view")
     outside.append(revoked)
+    # Member records outside: a member, a transfer between two outside
+    # branches, dues, a flag, an ID reveal.
+    for org in (a["branch2"], other_county_branch, b["branch1"]):
+        member = MemberFactory(branch=org)
+        DuesPayment.objects.create(
+            member=member,
+            period_start=datetime.date(2026, 1, 1),
+            amount="10.00",
+            paid_on=datetime.date(2026, 1, 5),
+            received_by=org,
+            recorded_by=secretary,
+        )
+        MemberFlag.objects.create(
+            member=member, kind="hardship", set_on=datetime.date(2026, 1, 1), set_by=secretary
+        )
+    outside_member = Member.objects.get(branch=b["branch1"])
+    Transfer.objects.create(
+        member=outside_member,
+        from_branch=b["branch1"],
+        to_branch=b["branch2"],
+        requested_by=secretary,
+        due_by=datetime.date(2026, 12, 31),
+    )
     # In-scope objects of every kind, to prove each URL works at all.
     PolicyOverrideFactory(organization=a["branch1"], key="leader_lectures_per_year", value=2)
     GuidanceEdgeFactory(guide=b["province"], guided=a["branch1"])
+    own = MemberFactory(branch=a["branch1"])
+    DuesPayment.objects.create(
+        member=own,
+        period_start=datetime.date(2026, 1, 1),
+        amount="10.00",
+        paid_on=datetime.date(2026, 1, 5),
+        received_by=a["branch1"],
+        recorded_by=secretary,
+    )
+    Transfer.objects.create(
+        member=own,
+        from_branch=a["branch1"],
+        to_branch=b["branch1"],
+        requested_by=secretary,
+        due_by=datetime.date(2026, 12, 31),
+    )
     return {"a": a, "b": b, "secretary": secretary, "outside": outside}
 
 
@@ -117,6 +161,7 @@ def test_no_url_answers_with_an_object_out_of_reach(client, world):
     assert len(outside) >= 15, "the walk needs objects of every kind outside the reach"
     failures = []
     for name, params in iter_patterns():
+        cache.clear()  # the API's request throttle counts in the cache
         for pk in outside:
             url = reverse(name, kwargs=dict.fromkeys(params, pk))
             for method in ("get", "post"):
