@@ -380,9 +380,11 @@ def transfer_accept(*, actor: User, transfer: Transfer) -> Transfer:
             for old in RoleAssignment.objects.active().filter(
                 user_id=member.user_id, role=Role.MEMBER, organization=transfer.from_branch
             ):
-                # Ends yesterday, or today for a role that only began today.
-                old.valid_to = max(today - timezone.timedelta(days=1), old.valid_from)
-                old.save(update_fields=["valid_to"])
+                if old.valid_from >= today:  # began today: it never really ran
+                    old.delete()
+                else:
+                    old.valid_to = today - timezone.timedelta(days=1)
+                    old.save(update_fields=["valid_to"])
             RoleAssignment.objects.get_or_create(
                 user_id=member.user_id,
                 role=Role.MEMBER,

@@ -134,3 +134,73 @@ def province_tree(prefix: str, parent: Organization | None = None) -> dict[str, 
         "branch1": branches[0],
         "branch2": branches[1],
     }
+
+
+# --- Members ----------------------------------------------------------------------
+
+
+def valid_id_number(seq: int, born: datetime.date = datetime.date(1980, 1, 1)) -> str:
+    """An 18-character resident ID-card number with a correct GB 11643 check
+    character; different `seq` (0…999 999) give different numbers for one birth date."""
+    from members import idcard
+
+    first17 = f"{110101 + seq // 1000:06d}{born:%Y%m%d}{seq % 1000:03d}"
+    return first17 + idcard.check_char(first17)
+
+
+def _one_year_after(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A member created directly (no service, no scope check).
+
+    Probationary by default (conversion due one year after admission);
+    `MemberFactory(full=True)` gives a full member. Pass `id_number=` for a
+    chosen number; it is stored encrypted, hashed and masked as the service does.
+    """
+
+    class Meta:
+        model = "members.Member"
+        skip_postgeneration_save = True
+
+    class Params:
+        id_number = factory.LazyAttributeSequence(lambda o, n: valid_id_number(n, o.birth_date))
+        full = factory.Trait(
+            status="full",
+            conversion_due=None,
+            full_since=factory.LazyAttribute(lambda o: _one_year_after(o.joined_on)),
+        )
+
+    name = factory.Faker("name", locale="zh_CN")
+    gender = "male"
+    birth_date = datetime.date(1980, 1, 1)
+    education = "bachelor"
+    employer_sector = Sector.GOVERNMENT
+    joined_on = datetime.date(2024, 7, 1)
+    status = "probationary"
+    conversion_due = factory.LazyAttribute(lambda o: _one_year_after(o.joined_on))
+    full_since = None
+    branch = factory.SubFactory(OrganizationFactory)
+    province = factory.LazyAttribute(lambda o: o.branch.province)
+
+    @factory.lazy_attribute
+    def id_number_encrypted(self):
+        from members import idcard
+
+        return idcard.encrypt(self.id_number)
+
+    @factory.lazy_attribute
+    def id_number_hash(self):
+        from members import idcard
+
+        return idcard.keyed_hash(self.id_number)
+
+    @factory.lazy_attribute
+    def id_number_masked(self):
+        from members import idcard
+
+        return idcard.mask(self.id_number)
