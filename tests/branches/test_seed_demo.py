@@ -32,14 +32,41 @@ def test_small_seed_has_two_provinces_and_about_200_branches(seeded):
     assert Organization.objects.within(zj).exclude(province=zj).count() == 0
 
 
+def test_small_seed_has_about_3000_members_with_dues_and_transfers(seeded):
+    from members.models import DuesPayment, Member, Transfer
+
+    assert 2500 <= Member.objects.count() <= 3500
+    assert Member.objects.filter(status="probationary").exists()
+    assert DuesPayment.objects.count() > 10_000
+    pending = Transfer.objects.filter(status="pending").select_related("from_branch", "to_branch")
+    assert pending and all(t.from_branch.province != t.to_branch.province for t in pending)
+    member_login = User.objects.get(username="xh_member")
+    assert list(Member.objects.visible_to(member_login)) == [Member.objects.get(user=member_login)]
+
+
 def test_seed_demo_is_idempotent(seeded, capsys):
-    before = (Organization.objects.count(), RoleAssignment.objects.count(), User.objects.count())
+    from members.models import DuesPayment, Member
+
+    before = (
+        Organization.objects.count(),
+        RoleAssignment.objects.count(),
+        User.objects.count(),
+        Member.objects.count(),
+        DuesPayment.objects.count(),
+    )
     events = Organization.pgh_event_model.objects.count()
     call_command("seed_demo", "--scale", "small")
-    after = (Organization.objects.count(), RoleAssignment.objects.count(), User.objects.count())
+    after = (
+        Organization.objects.count(),
+        RoleAssignment.objects.count(),
+        User.objects.count(),
+        Member.objects.count(),
+        DuesPayment.objects.count(),
+    )
     assert after == before
     assert Organization.pgh_event_model.objects.count() == events
-    assert "(0 new)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "(0 new)," in out and "members: " in out
 
 
 def test_each_demo_login_sees_its_part_of_the_tree(seeded):

@@ -23,10 +23,19 @@ from branches.models import (
     RoleAssignment,
     User,
 )
+from members.demo import ensure_members, link_logins
+from members.models import Member
 
 DEMO_PASSWORD = "Demo-2026-pb"  # noqa: S105 - published demo login, refused outside DEBUG
 ROLES_FROM = date(2024, 1, 1)
 BATCH = 5000
+# Demo logins that are also members of the branch they work in.
+MEMBER_LOGINS = [
+    ("xh_member", "ZJ-HZ-XH-T1-01"),
+    ("xh_secretary", "ZJ-HZ-XH-T1-01"),
+    ("xh_deputy", "ZJ-HZ-XH-T1-01"),
+    ("lz_secretary", "SC-NC-LZ-T1-01"),
+]
 
 
 class Command(BaseCommand):
@@ -51,10 +60,14 @@ class Command(BaseCommand):
                 self.ensure_guidance()
                 self.ensure_policies()
                 logins = self.ensure_users()
+                admin = User.objects.get(username="admin")
+                new_members = ensure_members(seed, actor=admin)
+                link_logins(MEMBER_LOGINS, actor=admin)
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
         self.stdout.write(
-            f"Organisations: {Organization.objects.count()} ({created} new) "
+            f"Organisations: {Organization.objects.count()} ({created} new), "
+            f"members: {Member.objects.count()} ({new_members} new) "
             f"in {time.monotonic() - started:.1f} s"
         )
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}):"))
