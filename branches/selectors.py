@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -29,8 +30,27 @@ def _subtree_count(condition: Q | None = None):
     )
 
 
+def _member_count():
+    """Current members in the node's subtree, over the path index."""
+    Member = apps.get_model("members", "Member")
+    return Coalesce(
+        Subquery(
+            Member.objects.filter(
+                branch__path__descendant_of=OuterRef("path"), left_on__isnull=True
+            )
+            .order_by()
+            .values(grp=Value(1))
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 def with_subtree_counts(queryset):
     return queryset.annotate(
+        member_count=_member_count(),
         descendant_count=_subtree_count(),
         branch_count=_subtree_count(Q(kind=OrgKind.BRANCH)),
         child_count=Coalesce(

@@ -16,6 +16,7 @@ from . import services
 from .models import DuesPayment, Member, Transfer
 from .serializers import (
     DuesSerializer,
+    DuesWriteSerializer,
     MemberSerializer,
     MemberWriteSerializer,
     RejectSerializer,
@@ -166,23 +167,18 @@ class DuesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return DuesPayment.objects.visible_to(self.request.user)
 
-    @extend_schema(request=DuesSerializer, responses=DuesSerializer)
+    @extend_schema(request=DuesWriteSerializer, responses=DuesSerializer)
     def create(self, request, *args, **kwargs):
-        serializer = DuesSerializer(data=request.data)
-        serializer.is_valid(raise_exception=False)
-        errors = {k: v for k, v in serializer.errors.items() if k != "member"}
-        if errors:
-            raise as_drf_error(DjangoValidationError(errors))
-        member = get_object_or_404(
-            Member.objects.visible_to(request.user), pk=request.data.get("member")
-        )
+        serializer = DuesWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        member = get_object_or_404(Member.objects.visible_to(request.user), pk=data["member"])
         try:
             payment = services.dues_record(
                 actor=request.user,
                 member=member,
                 period_start=data["period_start"],
-                months=data.get("months", 1),
+                months=data["months"],
                 amount=data["amount"],
                 paid_on=data["paid_on"],
             )

@@ -31,7 +31,7 @@ from .tasks import run_member_import
 logger = logging.getLogger(__name__)
 export_logger = logging.getLogger("members.export")
 
-FINISHED = (ImportStatus.CHECKED, ImportStatus.FAILED, ImportStatus.DONE)
+FINISHED = imports.FINISHED
 
 
 class MemberImportForm(BootstrapFormMixin, forms.Form):
@@ -152,14 +152,8 @@ def upload(request, branch_pk):
 
 def _confirmed_by(job: ImportJob) -> ImportJob | None:
     """The job that saves this preview's file for real, if there is one."""
-    if not job.dry_run or not job.file:
-        return None
-    return (
-        ImportJob.objects.filter(file=job.file.name, dry_run=False, created_at__gte=job.created_at)
-        .exclude(pk=job.pk)
-        .order_by("-created_at")
-        .first()
-    )
+    pk = (job.report or {}).get("confirmed_by")
+    return ImportJob.objects.filter(pk=pk).first() if pk else None
 
 
 def _status_context(job: ImportJob) -> dict:
@@ -221,6 +215,8 @@ def job_confirm(request, pk):
             original_name=job.original_name,
             dry_run=False,
         )
+        job.report = {**job.report, "confirmed_by": new.pk}
+        job.save(update_fields=["report"])
     return redirect("member-import:job", pk=new.pk)
 
 

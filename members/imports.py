@@ -269,9 +269,9 @@ class Column:
 ID_COLUMN = "身份证号码"
 COLUMNS = (
     Column("姓名", "name", True, _parse_text(64)),
-    Column("性别", "gender", True, _choice(GENDER_LABELS, GENDER_ALIASES)),
+    Column("性别", "gender", False, _choice(GENDER_LABELS, GENDER_ALIASES)),
     Column("民族", "ethnicity", False, _parse_text(16)),
-    Column("出生日期", "birth_date", True, _parse_past_date),
+    Column("出生日期", "birth_date", False, _parse_past_date),
     Column("学历", "education", True, _choice(EDUCATION_LABELS, EDUCATION_ALIASES)),
     Column(ID_COLUMN, "id_number", True, _parse_id_number),
     Column("联系电话", "phone", False, _parse_phone),
@@ -288,7 +288,7 @@ BY_HEADER = {column.header: column for column in COLUMNS}
 HEADER_OF = {column.field: column.header for column in COLUMNS}
 COLUMN_ORDER = {column.header: i for i, column in enumerate(COLUMNS)}
 # A new member needs these; gender and date of birth come from the ID-card
-# number when their cells are blank.
+# number when their cells (or columns) are blank.
 NEEDED_FOR_NEW = ("name", "education", "joined_on", "status", "employer_sector")
 
 
@@ -484,8 +484,9 @@ class RosterCheck:
     """One pass over a roster: parse each row, look its ID-card number up,
     decide what saving it would do, and collect the errors."""
 
-    def __init__(self, *, actor, headers: list[str], header_row: int):
+    def __init__(self, *, actor, branch: Organization, headers: list[str], header_row: int):
         self.actor = actor
+        self.branch = branch
         self.errors: list[dict] = []
         self.warnings: list[dict] = []
         self.more_errors = 0
@@ -497,9 +498,7 @@ class RosterCheck:
             if not header:
                 continue
             if header not in BY_HEADER:
-                self.warnings.append(
-                    {"row": header_row, "column": header, "message": _("Unknown column; ignored.")}
-                )
+                self.warn(header_row, header, _("Unknown column; ignored."))
             elif header in self.index:
                 self.error(header_row, header, _("This column appears more than once."))
             else:
@@ -512,6 +511,10 @@ class RosterCheck:
     @property
     def file_ok(self) -> bool:
         return not self.errors
+
+    def warn(self, row: int | None, column: str, message: str) -> None:
+        if len(self.warnings) < MAX_ERRORS:
+            self.warnings.append({"row": row, "column": column, "message": str(message)})
 
     def error(self, row: int | None, column: str, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -638,6 +641,12 @@ class RosterCheck:
             name: value for name, value in row.values.items() if getattr(member, name) != value
         }
         action = "update" if changes else "unchanged"
+        if member.branch_id != self.branch.pk:
+            self.warn(
+                row.row,
+                ID_COLUMN,
+                _("This member belongs to another branch and stays there; a move is a transfer."),
+            )
         return Outcome(row.row, action, member=member, fields=changes)
 
     def _consistent(self, number: int, values: dict, *, given: dict) -> bool:
@@ -820,13 +829,39 @@ def _finish(
 
 def _delete_file(job: ImportJob) -> None:
     """The file holds ID-card numbers in clear: keep it only while a preview
-    may still be confirmed."""
+    may still be confirmed (see also purge_files)."""
     if not job.file:
         return
+    name = job.file.name
     try:
-        job.file.storage.delete(job.file.name)
+        job.file.storage.delete(name)
     except OSError:
         logger.warning("member import %s: file not deleted", job.pk, exc_info=True)
+        return
+    # Every job of that file (a preview and its confirmation) now has none.
+    ImportJob.objects.filter(file=name).update(file="")
+
+
+FINISHED = (ImportStatus.CHECKED, ImportStatus.FAILED, ImportStatus.DONE)
+
+
+def purge_files(*, older_than) -> int:
+    """Delete the files of jobs finished before `older_than` (a preview not
+    confirmed by then must be uploaded again). Returns how many were deleted;
+    a second run deletes nothing."""
+    in_use = ImportJob.objects.exclude(status__in=FINISHED).exclude(file="").values("file")
+    stale = (
+        ImportJob.objects.filter(status__in=FINISHED, created_at__lt=older_than)
+        .exclude(file="")
+        .exclude(file__in=in_use)
+        .order_by("pk")
+    )
+    deleted = 0
+    for job in stale.iterator(chunk_size=500):
+        if job.file.storage.exists(job.file.name):
+            deleted += 1
+        _delete_file(job)
+    return deleted
 
 
 def _report(check: RosterCheck | None, *, errors=None, counts=None) -> dict:
@@ -864,7 +899,9 @@ def _run(job: ImportJob) -> str:
         return _file_failure(job, problem)
     try:
         with open_roster(job) as roster:
-            check = RosterCheck(actor=actor, headers=roster.headers, header_row=roster.header_row)
+            check = RosterCheck(
+                actor=actor, branch=job.branch, headers=roster.headers, header_row=roster.header_row
+            )
             if not check.file_ok:
                 return _finish(job, ImportStatus.FAILED, _report(check, counts={}), total=0)
             progress = Progress(job.pk, roster.estimate)
@@ -917,7 +954,9 @@ def _save(job: ImportJob, checked: RosterCheck) -> str:
     try:
         progress.mark_saving()
         with transaction.atomic(), open_roster(job) as roster:
-            check = RosterCheck(actor=actor, headers=roster.headers, header_row=roster.header_row)
+            check = RosterCheck(
+                actor=actor, branch=job.branch, headers=roster.headers, header_row=roster.header_row
+            )
             for done, outcome in enumerate(check.outcomes(roster.rows), 1):
                 if check.errors:  # the records changed since the check
                     raise _Rollback(check.sorted_errors())

@@ -102,3 +102,11 @@ class DuesSerializer(serializers.ModelSerializer):
         model = DuesPayment
         fields = ("id", "member", "period_start", "months", "amount", "paid_on", "received_by")
         read_only_fields = ("id", "received_by")
+
+
+class DuesWriteSerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    period_start = serializers.DateField(help_text=_("First day of the month or quarter."))
+    months = serializers.ChoiceField(choices=[1, 3], default=1)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0.01)
+    paid_on = serializers.DateField()
