@@ -249,6 +249,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "SectorEnum": "branches.models.Sector",
+        "MemberStatusEnum": "members.models.MemberStatus",
+        "TransferStatusEnum": "members.models.TransferStatus",
+        "ImportStatusEnum": "members.models.ImportStatus",
+    },
 }
 
 # --- Logging: stdout; one JSON object a line unless LOG_FORMAT=plain -----------

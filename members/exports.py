@@ -36,6 +36,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 def _cells(sheet, member) -> list:
     def text(value: str):
         cell = WriteOnlyCell(sheet, value=value or None)
+        if value:
+            # Always a string: a name like "=HYPERLINK(…)" must not become a formula.
+            cell.data_type = "s"
         cell.number_format = TEXT
         return cell
 
@@ -47,9 +50,9 @@ def _cells(sheet, member) -> list:
         return cell
 
     values = {
-        "name": member.name,
+        "name": text(member.name),
         "gender": GENDER_LABELS.get(member.gender, ""),
-        "ethnicity": member.ethnicity,
+        "ethnicity": text(member.ethnicity),
         "birth_date": day(member.birth_date),
         "education": EDUCATION_LABELS.get(member.education, ""),
         "id_number": text(idcard.decrypt(member.id_number_encrypted)),

@@ -145,7 +145,7 @@ def upload(request, branch_pk):
         "problem": problem,
         "jobs": jobs,
         "columns": imports.COLUMNS,
-        "max_mb": imports.MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_rows": imports.MAX_ROWS,
     }
     return render(request, "members/import_upload.html", context)
 

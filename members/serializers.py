@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -108,5 +110,5 @@ class DuesWriteSerializer(serializers.Serializer):
     member = serializers.IntegerField()
     period_start = serializers.DateField(help_text=_("First day of the month or quarter."))
     months = serializers.ChoiceField(choices=[1, 3], default=1)
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0.01)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     paid_on = serializers.DateField()

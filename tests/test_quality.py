@@ -48,3 +48,17 @@ def test_catalogue_is_complete_and_compiled(po_path):
             assert got == entry.msgstr_plural[0], stale
         else:
             assert compiled.gettext(entry.msgid) == entry.msgstr, stale
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_valid_without_warnings(tmp_path):
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", validate=True, fail_on_warn=True, file=str(target))
+    schema = target.read_text()
+    for path in (
+        "/api/v1/organizations/",
+        "/api/v1/members/",
+        "/api/v1/transfers/",
+        "/api/v1/dues/",
+    ):
+        assert path in schema
