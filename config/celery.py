@@ -26,5 +26,10 @@ BEAT_SCHEDULE = {
         "task": "branches.tasks.purge_expired_grants",
         "schedule": crontab(hour=0, minute=5),
     },
+    # Uploaded rosters hold ID-card numbers in clear: unconfirmed previews go after a day.
+    "purge-member-import-files": {
+        "task": "members.tasks.purge_member_import_files",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

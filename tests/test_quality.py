@@ -36,6 +36,13 @@ def test_there_is_a_chinese_catalogue():
 
 @pytest.mark.parametrize("po_path", PO_FILES, ids=lambda p: p.parts[-3])
 def test_catalogue_is_complete_and_compiled(po_path):
+    check = subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(po_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr  # e.g. a placeholder lost in a translation
     po = polib.pofile(str(po_path))
     assert not po.untranslated_entries(), [e.msgid for e in po.untranslated_entries()]
     assert not po.fuzzy_entries(), [e.msgid for e in po.fuzzy_entries()]

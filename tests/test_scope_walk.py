@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from branches import services
 from branches.models import GuidanceEdge, Organization, OrgKind, OrgLevel, Role
 from branches.scoping import ScopedQuerySet
-from members.models import DuesPayment, Member, MemberFlag, Transfer
+from members.models import DuesPayment, ImportJob, Member, MemberFlag, Transfer
 from tests.factories import (
     GuidanceEdgeFactory,
     MemberFactory,
@@ -101,6 +101,10 @@ def world(db):
         MemberFlag.objects.create(
             member=member, kind="hardship", set_on=datetime.date(2026, 1, 1), set_by=secretary
         )
+    for org in (a["branch2"], b["branch1"]):
+        ImportJob.objects.create(
+            branch=org, file="member-imports/x.xlsx", original_name="x.xlsx", created_by=secretary
+        )
     outside_member = Member.objects.get(branch=b["branch1"])
     Transfer.objects.create(
         member=outside_member,
@@ -113,6 +117,12 @@ def world(db):
     PolicyOverrideFactory(organization=a["branch1"], key="leader_lectures_per_year", value=2)
     GuidanceEdgeFactory(guide=b["province"], guided=a["branch1"])
     own = MemberFactory(branch=a["branch1"])
+    ImportJob.objects.create(
+        branch=a["branch1"],
+        file="member-imports/y.xlsx",
+        original_name="y.xlsx",
+        created_by=secretary,
+    )
     DuesPayment.objects.create(
         member=own,
         period_start=datetime.date(2026, 1, 1),
