@@ -50,6 +50,15 @@ def _check_period(valid_from: date, valid_to: date | None) -> None:
         raise ValidationError({"valid_to": _("The end date cannot be before the start date.")})
 
 
+def _overlapping(queryset, valid_from: date, valid_to: date | None) -> bool:
+    """Does a row of `queryset` share a day with the period? (ends inclusive)"""
+    return (
+        queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+        .filter(valid_from__lte=valid_to or date.max)
+        .exists()
+    )
+
+
 LEVEL_ORDER = ["central", "province", "city", "county", "township", "village", "unit"]
 
 
@@ -273,11 +282,8 @@ def policy_override_set(
         except ValidationError as error:
             raise ValidationError({"value": error.messages}) from None
         _check_period(valid_from, valid_to)
-        if (
-            PolicyOverride.objects.filter(organization=organization, key=key)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
-            .filter(valid_from__lte=valid_to or date.max)
-            .exists()
+        if _overlapping(
+            PolicyOverride.objects.filter(organization=organization, key=key), valid_from, valid_to
         ):
             raise ValidationError(
                 {
@@ -350,11 +356,10 @@ def role_assign(
                 {"organization": _("The member role is held on the member's own branch.")}
             )
         _check_period(valid_from, valid_to)
-        if (
-            RoleAssignment.objects.filter(user=user, role=role, organization=organization)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
-            .filter(valid_from__lte=valid_to or date.max)
-            .exists()
+        if _overlapping(
+            RoleAssignment.objects.filter(user=user, role=role, organization=organization),
+            valid_from,
+            valid_to,
         ):
             raise ValidationError(
                 {
