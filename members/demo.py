@@ -65,7 +65,9 @@ def ensure_members(seed: int, actor: User, today: date | None = None) -> int:
     existing = set(Member.objects.values_list("id_number_hash", flat=True))
     branches = list(
         Organization.objects.filter(
-            kind=OrgKind.BRANCH, dissolved__isnull=True, province__isnull=False
+            kind=OrgKind.BRANCH,
+            dissolved__isnull=True,
+            province__code__in=AREA,  # the small tree; see ensure_province_members
         )
         .select_related("province")
         .order_by("code")
@@ -216,3 +218,110 @@ def link_logins(pairs: list[tuple[str, str]], actor: User) -> None:
                 valid_from=date(2024, 1, 1),
                 granted_by=actor,
             )
+
+
+COPY_COLUMNS = (
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "phone",
+    "id_number_encrypted",
+    "id_number_hash",
+    "id_number_masked",
+    "joined_on",
+    "status",
+    "conversion_due",
+    "full_since",
+    "branch_id",
+    "province_id",
+    "employer_sector",
+    "leadership_level",
+    "left_reason",
+    "created_at",
+    "updated_at",
+)
+
+
+def ensure_province_members(seed: int, province_code: str = "SD", per_branch: int = 20) -> int:
+    """About 10^6 members for the province-scale tree, written with COPY.
+
+    Idempotent: a province that already has members is left alone. The insert
+    audit trigger is skipped for this bulk load (demo data, not user writes).
+    """
+    import pgtrigger
+    from django.db import connection
+
+    province = Organization.objects.filter(code=province_code).first()
+    if province is None or Member.objects.filter(province=province).exists():
+        return 0
+    rng = random.Random(seed)  # noqa: S311 - demo data, deterministic by design
+    today = timezone.localdate()
+    now = timezone.now()
+    branches = list(
+        Organization.objects.filter(province=province, kind=OrgKind.BRANCH)
+        .order_by("path")
+        .values_list("pk", "sector")
+    )
+    areas = [f"37{c:02d}{k:02d}" for c in range(1, 17) for k in range(1, 9)]
+    sql = f"COPY members_member ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+    # The audit trigger is switched off for this load: its per-row
+    # subtransaction makes AFTER triggers quadratic in a million-row COPY.
+    model, trigger = pgtrigger.registered("members.Member:insert_insert")[0]
+    trigger_name = trigger.get_pgid(model)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE members_member DISABLE TRIGGER "{trigger_name}"')
+        with cursor.cursor.copy(sql) as copy:
+            total = _copy_members(copy, rng, branches, per_branch, areas, province, today, now)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # run the deferred FK checks now
+        cursor.execute(f'ALTER TABLE members_member ENABLE TRIGGER "{trigger_name}"')
+    return total
+
+
+def _copy_members(copy, rng, branches, per_branch, areas, province, today, now) -> int:
+    seen: set[str] = set()
+    total = 0
+    for branch_id, branch_sector in branches:
+        for _ in range(per_branch):
+            male = rng.random() < 0.7
+            born = date(rng.randint(1945, 2001), rng.randint(1, 12), rng.randint(1, 28))
+            number = _id_number(rng, rng.choice(areas), born, male)
+            while number in seen:
+                number = _id_number(rng, rng.choice(areas), born, male)
+            seen.add(number)
+            joined = min(
+                born + timedelta(days=rng.randint(18 * 365 + 5, 40 * 365)),
+                today - timedelta(days=30),
+            )
+            if joined <= born:
+                joined = born + timedelta(days=18 * 365 + 5)
+            probationary = (today - joined).days < 365
+            copy.write_row(
+                (
+                    _name(rng),
+                    "male" if male else "female",
+                    born,
+                    rng.choice(ETHNICITIES),
+                    rng.choice(EDUCATION),
+                    f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+                    idcard.encrypt(number),
+                    idcard.keyed_hash(number),
+                    idcard.mask(number),
+                    joined,
+                    MemberStatus.PROBATIONARY if probationary else MemberStatus.FULL,
+                    one_year_after(joined) if probationary else None,
+                    None if probationary else one_year_after(joined),
+                    branch_id,
+                    province.pk,
+                    branch_sector
+                    if branch_sector not in (Sector.RURAL, Sector.COMMUNITY)
+                    else rng.choice([branch_sector] * 6 + [Sector.PRIVATE_ENTERPRISE]),
+                    "",
+                    "",
+                    now,
+                    now,
+                )
+            )
+            total += 1
+    return total

@@ -98,3 +98,26 @@ def test_demo_trees_are_deterministic_and_well_formed():
         assert spec.parent_code in seen, f"{spec.code} comes before its parent"
         seen.add(spec.code)
     assert len(specs) == 1 + 2 + 2 * 2 + 2 * 2 * 2 + 2 * 2 * 2 * 3
+
+
+def test_province_members_are_copied_in_bulk_and_the_audit_trigger_comes_back(settings):
+    from branches.models import OrgLevel
+    from members.demo import ensure_province_members
+    from members.models import Member
+    from tests.factories import MemberFactory, OrganizationFactory
+
+    settings.DEBUG = True
+    root = OrganizationFactory(code="CN", level=OrgLevel.CENTRAL, kind=OrgKind.LOCAL_COMMITTEE)
+    province = OrganizationFactory(
+        code="SD", parent=root, level=OrgLevel.PROVINCE, kind=OrgKind.LOCAL_COMMITTEE
+    )
+    branches = [OrganizationFactory(parent=province, kind=OrgKind.BRANCH) for _ in range(3)]
+
+    assert ensure_province_members(7, per_branch=4) == 12
+    assert ensure_province_members(7, per_branch=4) == 0, "a second run adds nobody"
+    members = Member.objects.filter(province=province)
+    assert members.count() == 12
+    assert {m.branch_id for m in members} == {b.pk for b in branches}
+    assert all("*" in m.id_number_masked for m in members)
+    later = MemberFactory(branch=branches[0])
+    assert Member.pgh_event_model.objects.filter(pgh_obj=later, pgh_label="insert").exists()

@@ -23,7 +23,7 @@ from branches.models import (
     RoleAssignment,
     User,
 )
-from members.demo import ensure_members, link_logins
+from members.demo import ensure_members, ensure_province_members, link_logins
 from members.models import Member
 
 DEMO_PASSWORD = "Demo-2026-pb"  # noqa: S105 - published demo login, refused outside DEBUG
@@ -65,6 +65,8 @@ class Command(BaseCommand):
                 link_logins(MEMBER_LOGINS, actor=admin)
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
+                self.ensure_users()  # sd_org, now that its province exists
+                new_members += ensure_province_members(seed)
         self.stdout.write(
             f"Organisations: {Organization.objects.count()} ({created} new), "
             f"members: {Member.objects.count()} ({new_members} new) "
