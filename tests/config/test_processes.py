@@ -57,6 +57,7 @@ def production_env(**extra) -> dict:
         if not k.startswith(("DEBUG", "SECURE_", "STATIC_", "DJANGO_ALLOW_ASYNC"))
     }
     env.update(
+        NO_DEV_ENV="1",
         SECRET_KEY="x" * 60,
         ALLOWED_HOSTS="localhost",
         DATABASE_URL=database_url(),

@@ -20,7 +20,7 @@ def run(code_or_args: list[str], **env_overrides) -> subprocess.CompletedProcess
         for k, v in os.environ.items()
         if not k.startswith(("DEBUG", "SECURE_", "STATIC_", "DJANGO_ALLOW_ASYNC"))
     }
-    env.update(PROD_ENV)
+    env.update(PROD_ENV, NO_DEV_ENV="1")
     for key, value in env_overrides.items():
         if value is None:
             env.pop(key, None)
