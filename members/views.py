@@ -264,17 +264,13 @@ def transfer_request(request, pk):
 
 @login_required
 def transfer_list(request):
-    transfers = selectors.transfers_for(request.user)
-    writable = (
-        set(
-            Organization.objects.visible_to(request.user, scoping.CHANGE).values_list(
-                "pk", flat=True
-            )
-        )
-        if transfers
-        else set()
-    )
-    rows = [(t, t.to_branch_id in writable, t.from_branch_id in writable) for t in transfers[:200]]
+    transfers = list(selectors.transfers_for(request.user)[:200])
+    # Which side the user may act for: one scope look-up, no per-row query.
+    scope = scoping.scope_for(request.user, scoping.CHANGE)
+    rows = [
+        (t, scope.covers_path(t.to_branch.path), scope.covers_path(t.from_branch.path))
+        for t in transfers
+    ]
     return render(
         request,
         "members/transfer_list.html",

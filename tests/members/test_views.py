@@ -219,3 +219,21 @@ def test_members_api_is_scoped_and_writes_through_services(world, django_assert_
         format="json",
     )
     assert again.status_code == 400 and "period_start" in again.json()
+
+
+def test_transfers_page_query_count_does_not_grow(client, world, django_assert_max_num_queries):
+    sender = UserFactory(username="sender")
+    RoleAssignmentFactory(user=sender, role=Role.SECRETARY, organization=world["a"]["branch1"])
+    for _ in range(20):
+        member = MemberFactory(branch=world["a"]["branch1"])
+        Transfer.objects.create(
+            member=member,
+            from_branch=world["a"]["branch1"],
+            to_branch=world["b"]["branch1"],
+            requested_by=sender,
+            due_by=datetime.date(2020, 1, 1),
+        )
+    login_as(client, Role.ORG_STAFF, world["a"]["province"], "prov")
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("members:transfers")).content.decode()
+    assert html.count("已逾期") == 20
