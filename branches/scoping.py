@@ -84,6 +84,33 @@ def scope_for(user, action: str = VIEW, on=None) -> Scope:
         return Scope()
     if user.is_superuser:
         return Scope(everything=True, user_id=user.pk)
+    # Within one request (ScopeCacheMiddleware) each action is looked up once.
+    cache = getattr(user, "_scope_cache", None)
+    if cache is not None and on is None:
+        if action not in cache:
+            cache[action] = _compute_scope(user, action, None)
+        return cache[action]
+    return _compute_scope(user, action, on)
+
+
+class ScopeCacheMiddleware:
+    """Remember the user's scope for the length of one request.
+
+    Writes still check inside their transaction: `require` reads the
+    organisation's current path, and roles rarely change mid-request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            user._scope_cache = {}
+        return self.get_response(request)
+
+
+def _compute_scope(user, action: str, on) -> Scope:
     RoleAssignment = apps.get_model("branches", "RoleAssignment")
     rows = (
         RoleAssignment.objects.active(on)

@@ -310,3 +310,14 @@ def test_role_form_offers_only_grantable_roles(client, world):
     offered = {value for value, _ in form.fields["role"].choices}
     assert Role.SYSADMIN not in offered
     assert Role.SECRETARY in offered
+
+
+def test_detail_page_looks_up_the_scope_once_per_action(
+    client, world, django_assert_max_num_queries
+):
+    login_as(client, Role.ORG_STAFF, world["a"]["county"])
+    for i in range(10):
+        OrganizationFactory(name=f"下属{i}", parent=world["a"]["county"])
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("branches:detail", args=[world["a"]["county"].pk]))
+    assert response.status_code == 200
