@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.forms import add_service_errors
+
 from . import scoping, selectors, services
 from .forms import (
     EndRoleForm,
@@ -22,15 +24,6 @@ def _visible_org(request, pk) -> Organization:
     return get_object_or_404(
         Organization.objects.visible_to(request.user).select_related("parent"), pk=pk
     )
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -84,7 +77,7 @@ def organization_create(request, pk):
                 actor=request.user, parent=parent, **form.cleaned_data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(org)s was created.") % {"org": org})
             return redirect("branches:detail", pk=org.pk)
@@ -102,7 +95,7 @@ def organization_move(request, pk):
                 actor=request.user, organization=org, new_parent=form.cleaned_data["parent"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         except (Http404, PermissionDenied):
             form.add_error("parent_code", _("You may not move organisations there."))
         else:
@@ -130,7 +123,7 @@ def role_list(request, pk):
                 valid_to=data["valid_to"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         except PermissionDenied as error:
             form.add_error("role", str(error))
         else:
@@ -177,7 +170,7 @@ def policy_list(request, pk):
         try:
             services.policy_override_set(actor=request.user, organization=org, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The local rule was saved."))
             return redirect("branches:policies", pk=org.pk)
@@ -212,7 +205,7 @@ def guidance_create(request, pk):
                 valid_from=data["valid_from"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The guidance relation was recorded."))
             return redirect("branches:detail", pk=org.pk)

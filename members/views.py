@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from branches import scoping
 from branches.models import Organization, Sector
-from branches.views import _apply_errors
+from config.forms import add_service_errors
 
 from . import selectors, services
 from .forms import (
@@ -117,7 +117,7 @@ def member_create(request, branch_pk):
                 actor=request.user, branch=branch, id_number=id_number, **data
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": member})
             return redirect("members:detail", pk=member.pk)
@@ -135,7 +135,7 @@ def member_edit(request, pk):
         try:
             services.member_update(actor=request.user, member=member, id_number=id_number, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The record was saved."))
             return redirect("members:detail", pk=member.pk)
