@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from branches import services
 from branches.models import GuidanceEdge, Organization, OrgKind, OrgLevel, Role
 from branches.scoping import ScopedQuerySet
+from education.models import Activity, Attendance
 from members.models import DuesPayment, ImportJob, Member, MemberFlag, Transfer
 from tests.factories import (
     GuidanceEdgeFactory,
@@ -105,6 +106,22 @@ def world(db):
         ImportJob.objects.create(
             branch=org, file="member-imports/x.xlsx", original_name="x.xlsx", created_by=secretary
         )
+    for org in (a["branch2"], b["branch1"]):
+        outside_activity = Activity.objects.create(
+            organization=org,
+            kind="lecture",
+            title="外部党课",
+            starts_at=datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC),
+            hours=2,
+            created_by=secretary,
+        )
+        Attendance.objects.create(
+            activity=outside_activity,
+            member=Member.objects.filter(branch=org).first(),
+            status="present",
+            credited_hours=2,
+            recorded_by=secretary,
+        )
     outside_member = Member.objects.get(branch=b["branch1"])
     Transfer.objects.create(
         member=outside_member,
@@ -117,6 +134,14 @@ def world(db):
     PolicyOverrideFactory(organization=a["branch1"], key="leader_lectures_per_year", value=2)
     GuidanceEdgeFactory(guide=b["province"], guided=a["branch1"])
     own = MemberFactory(branch=a["branch1"])
+    Activity.objects.create(
+        organization=a["branch1"],
+        kind="lecture",
+        title="本支部党课",
+        starts_at=datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC),
+        hours=2,
+        created_by=secretary,
+    )
     ImportJob.objects.create(
         branch=a["branch1"],
         file="member-imports/y.xlsx",
