@@ -78,17 +78,21 @@ def refresh_totals(member_ids, year: int) -> None:
         )
     )
     found = {row["member_id"]: row for row in rows}
-    for member_id in member_ids:
-        row = found.get(member_id, {})
-        YearlyTotal.objects.update_or_create(
-            member_id=member_id,
-            year=year,
-            defaults={
-                "hours": row.get("hours") or Decimal(0),
-                "activities": row.get("activities") or 0,
-                "absences": row.get("absences") or 0,
-            },
-        )
+    YearlyTotal.objects.bulk_create(
+        [
+            YearlyTotal(
+                member_id=member_id,
+                year=year,
+                hours=found.get(member_id, {}).get("hours") or Decimal(0),
+                activities=found.get(member_id, {}).get("activities") or 0,
+                absences=found.get(member_id, {}).get("absences") or 0,
+            )
+            for member_id in member_ids
+        ],
+        update_conflicts=True,
+        unique_fields=["member", "year"],
+        update_fields=["hours", "activities", "absences", "updated_at"],
+    )
 
 
 @transaction.atomic

@@ -44,6 +44,14 @@ def test_small_seed_has_about_3000_members_with_dues_and_transfers(seeded):
     assert list(Member.objects.visible_to(member_login)) == [Member.objects.get(user=member_login)]
 
 
+def test_small_seed_has_three_months_of_education_with_totals(seeded):
+    from education.models import Activity, YearlyTotal
+
+    assert Activity.objects.count() > 100
+    me = User.objects.get(username="xh_member").member
+    assert YearlyTotal.objects.filter(member=me).exists()
+
+
 def test_seed_demo_is_idempotent(seeded, capsys):
     from members.models import DuesPayment, Member
 

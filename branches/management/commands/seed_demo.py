@@ -23,6 +23,7 @@ from branches.models import (
     RoleAssignment,
     User,
 )
+from education.demo import ensure_activities
 from members.demo import ensure_members, ensure_province_members, link_logins
 from members.models import Member
 
@@ -63,13 +64,15 @@ class Command(BaseCommand):
                 admin = User.objects.get(username="admin")
                 new_members = ensure_members(seed, actor=admin)
                 link_logins(MEMBER_LOGINS, actor=admin)
+                new_activities = ensure_activities(seed, actor=admin)
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
                 self.ensure_users()  # sd_org, now that its province exists
                 new_members += ensure_province_members(seed)
         self.stdout.write(
             f"Organisations: {Organization.objects.count()} ({created} new), "
-            f"members: {Member.objects.count()} ({new_members} new) "
+            f"members: {Member.objects.count()} ({new_members} new), "
+            f"activities: {new_activities} new "
             f"in {time.monotonic() - started:.1f} s"
         )
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}):"))
