@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
         "MemberStatusEnum": "members.models.MemberStatus",
         "TransferStatusEnum": "members.models.TransferStatus",
         "ImportStatusEnum": "members.models.ImportStatus",
+        "OrgKindEnum": "branches.models.OrgKind",
+        "ActivityKindEnum": "education.models.ActivityKind",
+        "AttendanceStatusEnum": "education.models.AttendanceStatus",
     },
 }
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from branches.api import MeView, OrganizationViewSet, RoleAssignmentViewSet
+from education.api import ActivityViewSet, YearStatusViewSet
 from members.api import DuesViewSet, MemberViewSet, TransferViewSet
 
 from . import views
@@ -16,6 +17,8 @@ router.register("role-assignments", RoleAssignmentViewSet, basename="role-assign
 router.register("members", MemberViewSet, basename="member")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("dues", DuesViewSet, basename="dues")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("education-years", YearStatusViewSet, basename="education-year")
 
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),

@@ -94,3 +94,47 @@ def test_compliance_table_is_scoped_and_bounded(client, branch, django_assert_ma
     assert len(response.context["statuses"]) == 30
     other = OrganizationFactory(name="别的支部")
     assert client.get(reverse("education:compliance", args=[other.pk])).status_code == 404
+
+
+def test_education_api_records_attendance_and_reports_the_year(branch):
+    from rest_framework.test import APIClient
+
+    members = [MemberFactory(branch=branch, employer_sector="rural") for _ in range(5)]
+    user = UserFactory(username="apisec")
+    RoleAssignmentFactory(user=user, role=Role.SECRETARY, organization=branch)
+    api = APIClient()
+    api.force_authenticate(user)
+    created = api.post(
+        "/api/v1/activities/",
+        {
+            "organization": branch.pk,
+            "kind": "training",
+            "title": "冬训",
+            "starts_at": "2026-01-10T09:00:00+08:00",
+            "hours": "8",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    url = f"/api/v1/activities/{created.json()['id']}/attendance/"
+    saved = api.post(
+        url, {"exceptions": [{"member": members[0].pk, "status": "absent"}]}, format="json"
+    )
+    assert saved.status_code == 200
+    assert {r["status"] for r in saved.json()} == {"present", "absent"}
+    bad = api.post(
+        url, {"exceptions": [{"member": members[1].pk, "status": "excused"}]}, format="json"
+    )
+    assert bad.status_code == 400 and "reason" in bad.json()
+
+    years = api.get("/api/v1/education-years/", {"year": 2026}).json()["results"]
+    by_member = {row["member"]: row for row in years}
+    assert by_member[members[1].pk]["hours"] == "8.0"
+    assert by_member[members[1].pk]["required_days"] == 6
+    assert by_member[members[0].pk]["compliant"] is False
+
+    outsider = UserFactory(username="outsider")
+    other = APIClient()
+    other.force_authenticate(outsider)
+    assert other.get(url).status_code == 404
+    assert other.get("/api/v1/education-years/").json()["results"] == []
