@@ -68,8 +68,10 @@ def attendance(request, pk):
         Activity.objects.visible_to(request.user).select_related("organization"), pk=pk
     )
     can_change = scoping.can(request.user, scoping.CHANGE, activity.organization)
-    members = Member.objects.filter(branch=activity.organization, left_on__isnull=True).order_by(
-        "name"
+    members = (
+        Member.objects.visible_to(request.user)
+        .filter(branch=activity.organization, left_on__isnull=True)
+        .order_by("name")
     )
     recorded = {a.member_id: a for a in activity.attendances.all()}
     errors = []
