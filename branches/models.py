@@ -468,3 +468,72 @@ class GrantExpiry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.permission} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class CycleRun(models.Model):
+    """One run of a periodic cycle for one organisation (DESIGN.md, "Cycles").
+
+    Keyed by (cycle, period, organisation): a second run of the same period
+    finds the row and changes nothing.
+    """
+
+    cycle = models.CharField(max_length=48)
+    period = models.CharField(max_length=16, help_text=_("e.g. 2026, 2026-11 or 2026-11-30"))
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_field = "organization"
+
+    class Meta:
+        verbose_name = _("cycle run")
+        verbose_name_plural = _("cycle runs")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "period", "organization"], name="cycle_run_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} {self.period} {self.organization_id}"
+
+
+class ReminderKind(models.TextChoices):
+    PARTY_SCHOOL_DUE = "party_school_due", _("Party-school rotation falls due")
+    PARTY_SCHOOL_OVERDUE = "party_school_overdue", _("Party-school rotation overdue")
+    LEADER_LECTURE = "leader_lecture", _("Leader has not given this year's party lecture")
+    CAMPAIGN_OPEN = "campaign_open", _("Review campaign opened")
+    CAMPAIGN_INCOMPLETE = "campaign_incomplete", _("Review campaign closed incomplete")
+
+
+class Reminder(models.Model):
+    """Something an organisation must act on by a date, raised by a cycle.
+
+    `key` makes raising the same reminder twice a no-op.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=ReminderKind.choices)
+    due_on = models.DateField(_("due on"))
+    key = models.CharField(max_length=120, unique=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_field = "organization"
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["due_on"]
+        indexes = [models.Index(fields=["organization", "resolved_at"], name="reminder_org_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_on}"

@@ -123,6 +123,27 @@ POLICIES: dict[str, PolicyDef] = {
             minimum=1,
         ),
         PolicyDef(
+            "unexcused_absences_repeated",
+            _("Unexcused absences in a year that call for serious criticism"),
+            "文件一 四",
+            2,
+            minimum=1,
+        ),
+        PolicyDef(
+            "party_school_reminder_days",
+            _("Days before the party-school rotation falls due to remind"),
+            "文件一 三（一）",
+            90,
+            minimum=0,
+        ),
+        PolicyDef(
+            "education_year_close_grace_days",
+            _("Days after the year's end before the education year closes"),
+            "DESIGN.md",
+            31,
+            minimum=0,
+        ),
+        PolicyDef(
             "commitments_min_per_year",
             _("Public commitments a year, at least"),
             "文件二 二（二）",
