@@ -31,5 +31,12 @@ BEAT_SCHEDULE = {
         "task": "members.tasks.purge_member_import_files",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Education review cycles (democratic review, party-spirit analysis, year
+    # close, party-school rotation, leaders' lectures): each checks its own
+    # date and is keyed by (cycle, period, organisation) in CycleRun.
+    "education-cycles": {
+        "task": "education.tasks.run_education_cycles",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -202,6 +202,8 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / ".local" / "sta
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media")))
+# Largest photo or scan attached to an education activity (10 MiB).
+EDUCATION_ATTACHMENT_MAX_BYTES = env.int("EDUCATION_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # DEBUG: plain files. Production: hashed names, compressed by whitenoise.
 # STATIC_COMPRESS=false keeps the hashed names but skips the (slow) compression.
 if DEBUG or env.bool("STATIC_PLAIN", default=False):
@@ -258,6 +260,15 @@ SPECTACULAR_SETTINGS = {
         "OrgKindEnum": "branches.models.OrgKind",
         "ActivityKindEnum": "education.models.ActivityKind",
         "AttendanceStatusEnum": "education.models.AttendanceStatus",
+        "AttachmentKindEnum": "education.models.AttachmentKind",
+        "TeacherCategoryEnum": "education.models.TeacherCategory",
+        "OrgLevelEnum": "branches.models.OrgLevel",
+        "SchoolLevelEnum": "education.models.SchoolLevel",
+        "PartyPostEnum": "education.models.PartyPost",
+        "CampaignKindEnum": "education.models.CampaignKind",
+        "CampaignStatusEnum": "education.models.CampaignStatus",
+        "CampaignStepEnum": "education.models.CampaignStep",
+        "RatingEnum": "education.models.Rating",
     },
 }
 

@@ -5,7 +5,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from branches.api import MeView, OrganizationViewSet, RoleAssignmentViewSet
-from education.api import ActivityViewSet, YearStatusViewSet
+from education.api import (
+    ActivityViewSet,
+    AttachmentViewSet,
+    CampaignViewSet,
+    EducationBaseViewSet,
+    PartySpiritScheduleViewSet,
+    TeacherViewSet,
+    TextbookViewSet,
+    YearStatusViewSet,
+)
+from education.party_school_api import (
+    LeaderLectureViewSet,
+    PartySchoolRotationViewSet,
+    PartySchoolTrainingViewSet,
+    PartyWorkerViewSet,
+)
+from education.selfstudy_api import SelfStudyViewSet, StudyPlanViewSet, YearClosureViewSet
 from members.api import DuesViewSet, MemberViewSet, TransferViewSet
 
 from . import views
@@ -19,6 +35,25 @@ router.register("transfers", TransferViewSet, basename="transfer")
 router.register("dues", DuesViewSet, basename="dues")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("education-years", YearStatusViewSet, basename="education-year")
+router.register("party-workers", PartyWorkerViewSet, basename="party-worker")
+router.register(
+    "party-school-trainings", PartySchoolTrainingViewSet, basename="party-school-training"
+)
+router.register(
+    "party-school-rotation", PartySchoolRotationViewSet, basename="party-school-rotation"
+)
+router.register("leader-lectures", LeaderLectureViewSet, basename="leader-lecture")
+router.register("attachments", AttachmentViewSet, basename="attachment")
+router.register("teachers", TeacherViewSet, basename="teacher")
+router.register("education-bases", EducationBaseViewSet, basename="education-base")
+router.register("textbooks", TextbookViewSet, basename="textbook")
+router.register("self-study", SelfStudyViewSet, basename="self-study")
+router.register("study-plans", StudyPlanViewSet, basename="study-plan")
+router.register("education-closures", YearClosureViewSet, basename="education-closure")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register(
+    "party-spirit-schedules", PartySpiritScheduleViewSet, basename="party-spirit-schedule"
+)
 
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),

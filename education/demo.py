@@ -66,3 +66,36 @@ def ensure_activities(seed: int, actor: User, months: int = 3) -> int:
                 services.attendance_save(actor=actor, activity=activity, exceptions=exceptions)
                 created += 1
     return created
+
+
+def ensure_absence_criticism(actor: User) -> int:
+    """Serious criticism for the member with the most unexcused absences in each
+    demo township branch that has one (document 1, 四). Idempotent."""
+    from branches.policies import policy_in_force
+    from members.models import Handling, HandlingStage
+
+    from .models import YearlyTotal
+
+    today = timezone.localdate()
+    done = 0
+    branches = Organization.objects.filter(kind=OrgKind.BRANCH, code__regex=r"^ZJ-HZ-XH-T1-")
+    for branch in branches.order_by("code")[:4]:
+        threshold = policy_in_force(branch, "unexcused_absences_repeated")
+        worst = (
+            YearlyTotal.objects.filter(
+                member__branch=branch, year=today.year, absences__gte=threshold
+            )
+            .order_by("-absences", "member_id")
+            .select_related("member")
+            .first()
+        )
+        if (
+            worst is None
+            or Handling.objects.filter(member=worst.member, stage=HandlingStage.CRITICISM).exists()
+        ):
+            continue
+        services.absence_criticism_record(
+            actor=actor, member=worst.member, year=today.year, on=today, note="支委会谈话提醒。"
+        )
+        done += 1
+    return done

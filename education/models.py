@@ -586,7 +586,9 @@ class CampaignStepRecord(models.Model):
     step = models.CharField(_("step"), max_length=16, choices=CampaignStep.choices)
     done_on = models.DateField(_("done on"))
     notes = models.TextField(_("notes"), blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "campaign__organization"
@@ -707,8 +709,8 @@ class PartySchoolTraining(models.Model):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="school_trainings")
     school = models.CharField(_("party school"), max_length=200)
     level = models.CharField(_("level"), max_length=12, choices=SchoolLevel.choices)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("to"))
+    starts_on = models.DateField(_("course starts"))
+    ends_on = models.DateField(_("course ends"))
     course = models.CharField(_("course"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from branches import scoping
 from branches.models import Organization, Sector
 from config.forms import add_service_errors
+from education.selectors import member_education
 
 from . import selectors, services
 from .forms import (
@@ -91,6 +92,7 @@ def member_detail(request, pk):
         .select_related("from_branch", "to_branch"),
         "dues": member.dues.select_related("received_by").order_by("-period_start")[:36],
         "history": member.events.order_by("-pgh_created_at").select_related("pgh_context")[:50],
+        "education": member_education(member, request.user),
     }
     if can_change:
         context.update(

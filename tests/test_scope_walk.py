@@ -10,17 +10,26 @@ accident on a broken URL.
 """
 
 import datetime
+import secrets
 
 import pytest
 from django.apps import apps
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from branches import services
 from branches.models import GuidanceEdge, Organization, OrgKind, OrgLevel, Role
 from branches.scoping import ScopedQuerySet
-from education.models import Activity, Attendance
+from education.models import (
+    Activity,
+    Attachment,
+    Attendance,
+    EducationBase,
+    Teacher,
+    Textbook,
+)
 from members.models import DuesPayment, ImportJob, Member, MemberFlag, Transfer
 from tests.factories import (
     GuidanceEdgeFactory,
@@ -64,8 +73,109 @@ def spread_id_ranges():
             )
 
 
+def add_registries_and_attachment(org, activity, user):
+    """A teacher, base and textbook kept by `org`, and a photo of `activity`."""
+    Teacher.objects.create(organization=org, name="教师", category="expert")
+    EducationBase.objects.create(organization=org, name="教育基地")
+    Textbook.objects.create(organization=org, title="教材")
+    token = secrets.token_hex(16)
+    attachment = Attachment(
+        activity=activity,
+        kind="photo",
+        token=token,
+        extension=".png",
+        original_name="照片.png",
+        content_type="image/png",
+        size=8,
+        uploaded_by=user,
+    )
+    attachment.file.save(f"{token}.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=False)
+    attachment.save()
+
+
+def add_self_study_and_closures(a, b, own_activity, user):
+    """Self-study records and plans of members in a["branch2"], b["branch1"]
+    (outside) and a["branch1"] (inside); a closed year of province b with a
+    late correction, and a guest of another branch at the own activity."""
+    from education.models import LateCorrection, SelfStudy, StudyPlan, YearClosure
+
+    for org in (a["branch2"], b["branch1"], a["branch1"]):
+        member = Member.objects.filter(branch=org).first() or MemberFactory(branch=org)
+        SelfStudy.objects.create(
+            member=member, on=datetime.date(2026, 3, 1), hours=1, material="党章", recorded_by=user
+        )
+        StudyPlan.objects.create(member=member, year=2026, content="学习计划", updated_by=user)
+    YearClosure.objects.create(organization=b["province"], year=2025)
+    outside_activity = Activity.objects.filter(organization=b["branch1"]).first()
+    LateCorrection.objects.create(activity=outside_activity, year=2025, reason="补录", actor=user)
+    Attendance.objects.create(
+        activity=own_activity,
+        member=Member.objects.filter(branch=a["branch2"]).first(),
+        status="present",
+        credited_hours=2,
+        recorded_by=user,
+    )
+
+
+def add_campaigns(a, b, user):
+    """Party-spirit schedules of both counties (outside the branch secretary's
+    reach) and a campaign with a step and an evaluation in a["branch2"],
+    b["branch1"] (outside) and a["branch1"] (inside)."""
+    from education.models import Campaign, CampaignStepRecord, Evaluation, PartySpiritSchedule
+
+    for tree, branches in ((a, (a["branch2"], a["branch1"])), (b, (b["branch1"],))):
+        schedule = PartySpiritSchedule.objects.create(
+            committee=tree["county"], year=2026, scheduled_by=user
+        )
+        for org in branches:
+            campaign = Campaign.objects.create(
+                kind="party_spirit", organization=org, year=2026, schedule=schedule
+            )
+            CampaignStepRecord.objects.create(
+                campaign=campaign,
+                step="mobilisation",
+                done_on=datetime.date(2026, 3, 1),
+                done_by=user,
+            )
+            Evaluation.objects.create(
+                campaign=campaign,
+                member=Member.objects.filter(branch=org).first(),
+                rating="qualified",
+                recorded_by=user,
+            )
+
+
+def add_party_workers(a, b, user):
+    """A post, a party-school training and a reminder in a["branch2"],
+    b["branch1"] (outside) and a["branch1"] (inside)."""
+    from branches.models import Reminder
+    from education.models import PartySchoolTraining, PartyWorker
+
+    for org in (a["branch2"], b["branch1"], a["branch1"]):
+        member = Member.objects.filter(branch=org).first()
+        PartyWorker.objects.create(
+            member=member, organization=org, post="secretary", since=datetime.date(2020, 1, 1)
+        )
+        PartySchoolTraining.objects.create(
+            member=member,
+            school="中共县委党校",
+            level="county",
+            starts_on=datetime.date(2024, 5, 6),
+            ends_on=datetime.date(2024, 5, 10),
+            recorded_by=user,
+        )
+        Reminder.objects.create(
+            organization=org,
+            member=member,
+            kind="party_school_due",
+            due_on=datetime.date(2027, 5, 10),
+            key=f"walk:{org.pk}",
+        )
+
+
 @pytest.fixture
-def world(db):
+def world(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # attachments are real files
     spread_id_ranges()
     root = OrganizationFactory(name="中央", kind=OrgKind.LOCAL_COMMITTEE, level=OrgLevel.CENTRAL)
     a = province_tree("甲", parent=root)
@@ -122,6 +232,7 @@ def world(db):
             credited_hours=2,
             recorded_by=secretary,
         )
+        add_registries_and_attachment(org, outside_activity, secretary)
     outside_member = Member.objects.get(branch=b["branch1"])
     Transfer.objects.create(
         member=outside_member,
@@ -134,7 +245,7 @@ def world(db):
     PolicyOverrideFactory(organization=a["branch1"], key="leader_lectures_per_year", value=2)
     GuidanceEdgeFactory(guide=b["province"], guided=a["branch1"])
     own = MemberFactory(branch=a["branch1"])
-    Activity.objects.create(
+    own_activity = Activity.objects.create(
         organization=a["branch1"],
         kind="lecture",
         title="本支部党课",
@@ -142,6 +253,9 @@ def world(db):
         hours=2,
         created_by=secretary,
     )
+    add_registries_and_attachment(a["branch1"], own_activity, secretary)
+    add_campaigns(a, b, secretary)
+    add_self_study_and_closures(a, b, own_activity, secretary)
     ImportJob.objects.create(
         branch=a["branch1"],
         file="member-imports/y.xlsx",
@@ -163,6 +277,7 @@ def world(db):
         requested_by=secretary,
         due_by=datetime.date(2026, 12, 31),
     )
+    add_party_workers(a, b, secretary)
     return {"a": a, "b": b, "secretary": secretary, "outside": outside}
 
 

@@ -227,8 +227,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('school', models.CharField(max_length=200, verbose_name='party school')),
                 ('level', models.CharField(choices=[('county', 'County party school'), ('city', 'City party school'), ('province', 'Provincial party school'), ('central', 'Central Party School')], max_length=12, verbose_name='level')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(verbose_name='to')),
+                ('starts_on', models.DateField(verbose_name='course starts')),
+                ('ends_on', models.DateField(verbose_name='course ends')),
                 ('course', models.CharField(blank=True, max_length=200, verbose_name='course')),
             ],
             options={
@@ -246,8 +246,8 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField()),
                 ('school', models.CharField(max_length=200, verbose_name='party school')),
                 ('level', models.CharField(choices=[('county', 'County party school'), ('city', 'City party school'), ('province', 'Provincial party school'), ('central', 'Central Party School')], max_length=12, verbose_name='level')),
-                ('starts_on', models.DateField(verbose_name='from')),
-                ('ends_on', models.DateField(verbose_name='to')),
+                ('starts_on', models.DateField(verbose_name='course starts')),
+                ('ends_on', models.DateField(verbose_name='course ends')),
                 ('course', models.CharField(blank=True, max_length=200, verbose_name='course')),
             ],
             options={

@@ -23,7 +23,11 @@ from branches.models import (
     RoleAssignment,
     User,
 )
-from education.demo import ensure_activities
+from education.demo import ensure_absence_criticism, ensure_activities
+from education.demo_campaigns import ensure_campaigns
+from education.demo_party_school import ensure_party_school, run_demo_cycles
+from education.demo_registries import ensure_registries
+from education.demo_selfstudy import ensure_self_study
 from members.demo import ensure_members, ensure_province_members, link_logins
 from members.models import Member
 
@@ -65,6 +69,15 @@ class Command(BaseCommand):
                 new_members = ensure_members(seed, actor=admin)
                 link_logins(MEMBER_LOGINS, actor=admin)
                 new_activities = ensure_activities(seed, actor=admin)
+                education = {
+                    "registries": ensure_registries(actor=admin),
+                    "criticisms": ensure_absence_criticism(actor=admin),
+                    "campaigns": ensure_campaigns(seed),
+                    "party-school posts": ensure_party_school(seed, actor=admin, run_cycles=False),
+                }
+                study = ensure_self_study(seed)  # closes last year: after every record of it
+                education["self-study records"] = study["self_study"] + study["guests"]
+                run_demo_cycles()  # as beat would today: reminders, reviews opened
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
                 self.ensure_users()  # sd_org, now that its province exists
@@ -72,7 +85,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Organisations: {Organization.objects.count()} ({created} new), "
             f"members: {Member.objects.count()} ({new_members} new), "
-            f"activities: {new_activities} new "
+            f"activities: {new_activities} new, "
+            + ", ".join(f"{k}: {v} new" for k, v in education.items())
+            + " "
             f"in {time.monotonic() - started:.1f} s"
         )
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}):"))

@@ -1,0 +1,75 @@
+"""What an uploaded file really is, by its first bytes (never by its name or
+the browser's content type), and which kinds of attachment accept it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .models import AttachmentKind
+
+
+@dataclass(frozen=True)
+class FileType:
+    content_type: str
+    extension: str
+    label: str  # shown in messages
+    image: bool
+
+
+JPEG = FileType("image/jpeg", ".jpg", "JPEG", True)
+PNG = FileType("image/png", ".png", "PNG", True)
+WEBP = FileType("image/webp", ".webp", "WebP", True)
+PDF = FileType("application/pdf", ".pdf", "PDF", False)
+
+BY_CONTENT_TYPE = {t.content_type: t for t in (JPEG, PNG, WEBP, PDF)}
+
+# Which types each kind of attachment takes.
+ACCEPTED: dict[str, tuple[FileType, ...]] = {
+    AttachmentKind.PHOTO: (JPEG, PNG, WEBP),
+    AttachmentKind.SIGN_IN: (PDF, JPEG, PNG),
+    AttachmentKind.DOCUMENT: (PDF, JPEG, PNG, WEBP),
+}
+
+HEAD_BYTES = 16
+
+
+def sniff(head: bytes) -> FileType | None:
+    """The type named by the file's magic bytes, or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head.startswith(b"%PDF-"):
+        return PDF
+    return None
+
+
+def sniff_file(uploaded_file) -> FileType | None:
+    uploaded_file.seek(0)
+    head = uploaded_file.read(HEAD_BYTES)
+    uploaded_file.seek(0)
+    return sniff(head)
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_name(name: str, limit: int = 200) -> str:
+    """The original file name without any folder part or control characters."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("", name).strip().lstrip(".")
+    if len(name) > limit:
+        stem, dot, ext = name.rpartition(".")
+        ext = f".{ext}" if dot and len(ext) <= 8 else ""
+        name = (stem if dot else name)[: limit - len(ext)] + ext
+    return name or "attachment"
+
+
+def download_name(original_name: str, extension: str) -> str:
+    """The name offered on download: the original stem with the sniffed extension."""
+    stem = clean_name(original_name).rsplit(".", 1)[0] or "attachment"
+    stem = stem.replace('"', "").replace("\\", "")
+    return f"{stem[:120]}{extension}"
