@@ -450,6 +450,8 @@ def member_education(member: Member, user, year: int | None = None) -> dict:
         set(member.yearly_totals.order_by().values_list("year", flat=True)) | {year},
         reverse=True,
     )[:5]
+    from .models import Evaluation, PartySchoolTraining, PartyWorker, SelfStudy
+
     return {
         "year": year,
         "statuses": [year_status(member, y) for y in years],
@@ -457,6 +459,20 @@ def member_education(member: Member, user, year: int | None = None) -> dict:
         .filter(member=member, activity__starts_at__year=year)
         .select_related("activity", "activity__organization")
         .order_by("-activity__starts_at")[:100],
+        "self_study": SelfStudy.objects.visible_to(user)
+        .filter(member=member, on__year=year)
+        .order_by("-on")[:20],
+        "evaluations": Evaluation.objects.visible_to(user)
+        .filter(member=member)
+        .select_related("campaign")
+        .order_by("-campaign__year", "campaign__kind")[:10],
+        "posts": PartyWorker.objects.visible_to(user)
+        .filter(member=member)
+        .select_related("organization")
+        .order_by("-since"),
+        "trainings": PartySchoolTraining.objects.visible_to(user)
+        .filter(member=member)
+        .order_by("-ends_on")[:10],
     }
 
 

@@ -1,5 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
 
 from branches.demo import DEMO_USERS, province_tree, small_tree
 from branches.management.commands.seed_demo import DEMO_PASSWORD
@@ -14,10 +16,13 @@ def test_seed_demo_is_refused_without_debug(settings):
         call_command("seed_demo")
 
 
-@pytest.fixture
-def seeded(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", "--scale", "small")
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The small seed, once for this module, rolled back at its end."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        call_command("seed_demo", "--scale", "small")
+        yield
+        transaction.set_rollback(True)
 
 
 def test_small_seed_has_two_provinces_and_about_200_branches(seeded):
@@ -52,25 +57,52 @@ def test_small_seed_has_three_months_of_education_with_totals(seeded):
     assert YearlyTotal.objects.filter(member=me).exists()
 
 
-def test_seed_demo_is_idempotent(seeded, capsys):
-    from members.models import DuesPayment, Member
+def test_small_seed_shows_every_part_of_education(seeded):
+    from branches.models import Reminder
+    from education import models as edu
+    from members.models import Handling
 
-    before = (
-        Organization.objects.count(),
-        RoleAssignment.objects.count(),
-        User.objects.count(),
-        Member.objects.count(),
-        DuesPayment.objects.count(),
-    )
+    assert edu.Teacher.objects.exists() and edu.EducationBase.objects.exists()
+    assert edu.Attachment.objects.filter(kind="sign_in").exists()
+    assert edu.SelfStudy.objects.filter(member__user__username="xh_member").exists()
+    assert edu.YearClosure.objects.filter(organization__code="ZJ").exists()
+    assert edu.Campaign.objects.filter(kind="democratic_review", status="closed").exists()
+    assert edu.Campaign.objects.filter(kind="party_spirit").exists()
+    assert edu.Evaluation.objects.filter(rating="unqualified").exists()
+    assert edu.PartyWorker.objects.filter(post="secretary").exists()
+    assert Reminder.objects.filter(kind="party_school_due", resolved_at=None).exists()
+    assert Handling.objects.filter(reason__contains="严肃批评").exists()
+
+
+def test_seed_demo_is_idempotent(seeded, capsys):
+    from branches.models import CycleRun, Reminder
+    from education import models as edu
+    from members.models import DuesPayment, Handling, Member
+
+    counted = [
+        Organization,
+        RoleAssignment,
+        User,
+        Member,
+        DuesPayment,
+        Handling,
+        edu.Activity,
+        edu.Attendance,
+        edu.Attachment,
+        edu.Teacher,
+        edu.SelfStudy,
+        edu.Campaign,
+        edu.Evaluation,
+        edu.PartyWorker,
+        edu.PartySchoolTraining,
+        edu.YearClosure,
+        Reminder,
+        CycleRun,
+    ]
+    before = {model.__name__: model.objects.count() for model in counted}
     events = Organization.pgh_event_model.objects.count()
     call_command("seed_demo", "--scale", "small")
-    after = (
-        Organization.objects.count(),
-        RoleAssignment.objects.count(),
-        User.objects.count(),
-        Member.objects.count(),
-        DuesPayment.objects.count(),
-    )
+    after = {model.__name__: model.objects.count() for model in counted}
     assert after == before
     assert Organization.pgh_event_model.objects.count() == events
     out = capsys.readouterr().out
@@ -106,26 +138,3 @@ def test_demo_trees_are_deterministic_and_well_formed():
         assert spec.parent_code in seen, f"{spec.code} comes before its parent"
         seen.add(spec.code)
     assert len(specs) == 1 + 2 + 2 * 2 + 2 * 2 * 2 + 2 * 2 * 2 * 3
-
-
-def test_province_members_are_copied_in_bulk_and_the_audit_trigger_comes_back(settings):
-    from branches.models import OrgLevel
-    from members.demo import ensure_province_members
-    from members.models import Member
-    from tests.factories import MemberFactory, OrganizationFactory
-
-    settings.DEBUG = True
-    root = OrganizationFactory(code="CN", level=OrgLevel.CENTRAL, kind=OrgKind.LOCAL_COMMITTEE)
-    province = OrganizationFactory(
-        code="SD", parent=root, level=OrgLevel.PROVINCE, kind=OrgKind.LOCAL_COMMITTEE
-    )
-    branches = [OrganizationFactory(parent=province, kind=OrgKind.BRANCH) for _ in range(3)]
-
-    assert ensure_province_members(7, per_branch=4) == 12
-    assert ensure_province_members(7, per_branch=4) == 0, "a second run adds nobody"
-    members = Member.objects.filter(province=province)
-    assert members.count() == 12
-    assert {m.branch_id for m in members} == {b.pk for b in branches}
-    assert all("*" in m.id_number_masked for m in members)
-    later = MemberFactory(branch=branches[0])
-    assert Member.pgh_event_model.objects.filter(pgh_obj=later, pgh_label="insert").exists()

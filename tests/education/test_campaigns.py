@@ -253,7 +253,7 @@ def test_unqualified_without_handling_keeps_the_secretary_from_closing(tree, sec
     assert services.campaign_close(actor=secretary, campaign=campaign).closed_at == closed.closed_at
     with pytest.raises(ValidationError) as error:
         services.campaign_update(actor=secretary, campaign=campaign, mass_opinions="晚了")
-    assert "closed" in str(error.value) or "关闭" in str(error.value)
+    assert "已结束" in str(error.value)
 
 
 def test_a_secretary_is_told_every_missing_step_and_member(tree, secretary):

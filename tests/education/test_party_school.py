@@ -161,7 +161,7 @@ def test_a_training_not_yet_ended_or_below_county_level_is_refused(world):
             **{**base, "ends_on": TODAY, "level": "township", "school": "甲镇党校"}
         )
     assert "level" in error.value.message_dict
-    assert "county level or above" in error.value.message_dict["level"][0]
+    assert "县级以上" in error.value.message_dict["level"][0]
     with pytest.raises(ValidationError) as error:
         services.party_school_training_add(
             **{**base, "starts_on": TODAY, "ends_on": TODAY - timedelta(days=1)}

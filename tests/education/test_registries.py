@@ -201,7 +201,7 @@ def test_a_used_entry_is_deactivated_not_deleted(world):
     )
     with pytest.raises(ValidationError) as refused:
         services.registry_entry_delete(actor=staff, entry=used)
-    assert "deactivate" in refused.value.messages[0]
+    assert "停用" in refused.value.messages[0]
     services.registry_entry_deactivate(actor=staff, entry=used)
     used.refresh_from_db()
     assert not used.active
