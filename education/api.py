@@ -75,7 +75,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(request=ActivityWriteSerializer, responses=ActivitySerializer)
     def create(self, request, *args, **kwargs):
-        serializer = ActivityWriteSerializer(data=request.data)
+        serializer = ActivityWriteSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         organization = visible_org_or_404(request.user, data.pop("organization"))

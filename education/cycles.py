@@ -6,8 +6,8 @@ Reminders are keyed by Reminder.key for the same reason. Work goes in
 bounded batches of ids: a province has up to 5·10^4 organisations and 10^6
 members.
 
-- democratic_review (period YYYY, from 1 January): open the year's democratic
-  reviews of every grassroots organisation;
+- democratic_review (YYYY-MM-DD, daily): open the year's democratic review of
+  every grassroots organisation still without one (new branches included);
 - party_spirit (YYYY, from 1 January): open the party-spirit analyses a
   committee scheduled for the year;
 - education_year_close (last year, from 1 January + grace days): close last
@@ -24,7 +24,7 @@ import logging
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,20 +96,26 @@ def _raise_reminders(reminders: list[Reminder]) -> int:
 
 
 def democratic_review(province: Organization, on: date) -> dict | None:
-    """Open this year's democratic reviews (document 1, 二（二）3: every year)."""
+    """Open this year's democratic reviews (document 1, 二（二）3: every year).
+
+    Daily, for the organisations still without one this year, so a branch
+    set up in the course of the year gets its review too.
+    """
     year = on.year
 
     def work():
         interval = policy_in_force(province, "democratic_review_interval_years", on)
+        reviews = Campaign.objects.filter(
+            organization=OuterRef("pk"), kind=CampaignKind.DEMOCRATIC_REVIEW
+        )
         orgs = Organization.objects.filter(
-            province_id=province.pk, kind__in=services.GRASSROOTS_KINDS, dissolved__isnull=True
+            ~Exists(reviews.filter(year=year)),
+            province_id=province.pk,
+            kind__in=services.GRASSROOTS_KINDS,
+            dissolved__isnull=True,
         )
         if interval > 1:  # every N years: skip who held one in the last N-1 years
-            orgs = orgs.exclude(
-                campaigns__kind=CampaignKind.DEMOCRATIC_REVIEW,
-                campaigns__year__gt=year - interval,
-                campaigns__year__lt=year,
-            )
+            orgs = orgs.filter(~Exists(reviews.filter(year__gt=year - interval, year__lt=year)))
         opened = organisations = 0
         for ids in _ids_in_batches(orgs):
             organisations += len(ids)
@@ -118,7 +124,7 @@ def democratic_review(province: Organization, on: date) -> dict | None:
             )
         return {"organisations": organisations, "opened": opened}
 
-    return _unit("democratic_review", str(year), province.pk, work)
+    return _unit("democratic_review", on.isoformat(), province.pk, work)
 
 
 def party_spirit(province: Organization, on: date) -> list[dict]:
@@ -293,17 +299,34 @@ def leader_lecture(province: Organization, on: date) -> dict | None:
 CYCLES = (democratic_review, party_spirit, education_year_close, party_school, leader_lecture)
 
 
+class CyclesFailed(Exception):
+    """Some cycles of a province raised (the others ran)."""
+
+
 def run_province(province_id: int, on: date) -> dict:
-    """Every cycle due on `on` for one province; what each did (None: skipped)."""
+    """Every cycle due on `on` for one province; what each did (None: skipped).
+
+    A cycle that raises is logged and reported as {"failed": "..."}; the other
+    cycles still run, and its unfinished unit is retried on the next run.
+    """
     province = Organization.objects.get(pk=province_id)
     summary = {}
     for cycle in CYCLES:
-        summary[cycle.__name__] = cycle(province, on)
-        log.info(
-            "education cycle %s for %s on %s: %s",
-            cycle.__name__,
-            province_id,
-            on,
-            summary[cycle.__name__],
-        )
+        name = cycle.__name__
+        try:
+            summary[name] = cycle(province, on)
+        except Exception as error:
+            log.exception("education cycle %s for %s on %s failed", name, province_id, on)
+            summary[name] = {"failed": f"{type(error).__name__}: {error}"}
+        else:
+            log.info("education cycle %s for %s on %s: %s", name, province_id, on, summary[name])
     return summary
+
+
+def failures(summary: dict) -> list[str]:
+    """Names of the cycles of a `run_province` summary that raised."""
+    return [
+        name
+        for name, outcome in summary.items()
+        if isinstance(outcome, dict) and "failed" in outcome
+    ]

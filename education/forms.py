@@ -34,6 +34,14 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
     )
     place = forms.CharField(label=_("place"), max_length=200, required=False)
     lecturer = forms.CharField(label=_("lecturer"), max_length=100, required=False)
+    # Current members of the branch (set in __init__); leaders of higher
+    # committees come through the teacher registry (Teacher.member).
+    lecturer_member = forms.ModelChoiceField(
+        label=_("lecturer (member)"),
+        queryset=Member.objects.none(),
+        required=False,
+        help_text=_("A leader's lecture counts toward the leader's yearly duty."),
+    )
     # Pick lists from the registries of the branch and its ancestors (set in __init__).
     teacher = forms.ModelChoiceField(
         label=_("teacher (registry)"),
@@ -57,13 +65,19 @@ class ActivityForm(BootstrapFormMixin, forms.Form):
         help_text=_("Needed when the education year is closed."),
     )
 
-    def __init__(self, *args, branch=None, **kwargs):
+    def __init__(self, *args, branch=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         if branch is not None:
             from .selectors import registry_choices
 
             for name, queryset in registry_choices(branch).items():
                 self.fields[name].queryset = queryset
+            if user is not None:
+                self.fields["lecturer_member"].queryset = (
+                    Member.objects.visible_to(user)
+                    .filter(branch=branch, left_on__isnull=True)
+                    .order_by("name", "pk")
+                )
 
 
 # --- Review campaigns ----------------------------------------------------------------

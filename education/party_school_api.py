@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -53,7 +54,7 @@ class PartyWorkerWriteSerializer(serializers.Serializer):
 
 
 class PartyWorkerEndSerializer(serializers.Serializer):
-    on = serializers.DateField(help_text="Last day in the post.")
+    on = serializers.DateField(help_text=gettext_lazy("Last day in the post."))
 
 
 class PartySchoolTrainingSerializer(serializers.ModelSerializer):
@@ -143,7 +144,9 @@ def _int_param(request, name: str, required: bool = False) -> int | None:
 class PartyWorkerFilter(django_filters.FilterSet):
     organization = django_filters.NumberFilter(field_name="organization_id")
     member = django_filters.NumberFilter(field_name="member_id")
-    current = django_filters.BooleanFilter(method="filter_current", label="Posts held today")
+    current = django_filters.BooleanFilter(
+        method="filter_current", label=gettext_lazy("Posts held today")
+    )
 
     class Meta:
         model = PartyWorker

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from branches.models import CADRE_SECTORS
@@ -753,3 +754,22 @@ def leaders_without_lecture(organization, year: int, members=None) -> list[Leade
         for m in leaders
         if m.given < required[m.branch_id]
     ]
+
+
+def roster_q(branch, day: date) -> Q:
+    """Members of `branch` on `day`, as a filter on its current members.
+
+    Admitted after the day, or transferred in after it: not on that day's
+    roster, so re-saving an old activity never credits them. (Members who
+    moved away since keep the row recorded before they left.)
+    """
+    from datetime import datetime, time
+
+    from members.models import Transfer, TransferStatus
+
+    tz = timezone.get_current_timezone()
+    next_day = datetime.combine(day, time.min, tzinfo=tz) + timedelta(days=1)
+    arrived_later = Transfer.objects.filter(
+        to_branch=branch, status=TransferStatus.ACCEPTED, decided_at__gte=next_day
+    ).values("member_id")
+    return Q(branch=branch, left_on__isnull=True, joined_on__lte=day) & ~Q(pk__in=arrived_later)

@@ -7,7 +7,8 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -44,7 +45,7 @@ class SelfStudyWriteSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Reason for the correction; required when the year is closed.",
+        help_text=gettext_lazy("Reason for the correction; required when the year is closed."),
     )
 
 
@@ -199,19 +200,34 @@ class YearClosureViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=YearCloseSerializer,
-        responses={200: YearClosureSerializer, 201: YearClosureSerializer},
+        responses={
+            200: YearClosureSerializer,
+            202: inline_serializer(
+                "YearCloseQueued",
+                {
+                    "province": serializers.IntegerField(),
+                    "year": serializers.IntegerField(),
+                    "status": serializers.CharField(),
+                },
+            ),
+        },
+        description=(
+            "Close a province's education year. A worker recomputes the totals: "
+            "202 while it is queued, 200 with the closure once the year is closed."
+        ),
     )
     def create(self, request, *args, **kwargs):
         serializer = YearCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         province = visible_org_or_404(request.user, serializer.validated_data["province"])
         year = serializer.validated_data["year"]
-        existed = YearClosure.objects.filter(organization=province, year=year).exists()
         try:
-            closure = services.year_close(actor=request.user, province=province, year=year)
+            closure = services.year_close_request(actor=request.user, province=province, year=year)
         except DjangoValidationError as error:
             raise as_drf_error(error) from None
-        return Response(
-            YearClosureSerializer(closure).data,
-            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
-        )
+        if closure is None:  # a worker recomputes the totals, then lists the closure
+            return Response(
+                {"province": province.pk, "year": year, "status": "queued"},
+                status=status.HTTP_202_ACCEPTED,
+            )
+        return Response(YearClosureSerializer(closure).data, status=status.HTTP_200_OK)

@@ -210,18 +210,20 @@ def year_close(request, org_pk):
     scoping.require(request.user, scoping.CHANGE, province)
     form = YearCloseForm(request.POST)
     if form.is_valid():
+        year = form.cleaned_data["year"]
         try:
-            closure = services.year_close(
-                actor=request.user, province=province, year=form.cleaned_data["year"]
-            )
+            closure = services.year_close_request(actor=request.user, province=province, year=year)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(
-                request,
-                _("The education year %(year)s of %(org)s is closed.")
-                % {"year": closure.year, "org": province.name},
-            )
+            if closure is None:
+                message = _(
+                    "Closing the education year %(year)s of %(org)s has started; it is "
+                    "listed here when the totals are recomputed (a few minutes)."
+                )
+            else:
+                message = _("The education year %(year)s of %(org)s is closed.")
+            messages.success(request, message % {"year": year, "org": province.name})
             return redirect("education:closures", org_pk=organization.pk)
     for field, errors in form.errors.items():
         for message in errors:

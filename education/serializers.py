@@ -1,6 +1,9 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+from members.models import Member
 
 from .models import (
     STEPS,
@@ -39,6 +42,7 @@ class ActivitySerializer(serializers.ModelSerializer):
             "hours",
             "place",
             "lecturer",
+            "lecturer_member",
             "teacher",
             "base",
             "textbook",
@@ -46,6 +50,18 @@ class ActivitySerializer(serializers.ModelSerializer):
             "minutes",
         )
         read_only_fields = fields
+
+
+class VisibleMemberField(serializers.PrimaryKeyRelatedField):
+    """A member the requesting user may see; any other id is refused like a
+    missing one (pass the request in the serializer's context)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Member.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Member.objects.visible_to(getattr(request, "user", None))
 
 
 class ActivityWriteSerializer(serializers.Serializer):
@@ -58,6 +74,12 @@ class ActivityWriteSerializer(serializers.Serializer):
     )
     place = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     lecturer = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    lecturer_member = VisibleMemberField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("A leader's lecture counts toward the leader's yearly duty."),
+    )
     content = serializers.CharField(required=False, allow_blank=True, default="")
     # Registry entries of the organisation or its ancestors (ids).
     teacher = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -68,7 +90,7 @@ class ActivityWriteSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Reason for the correction; required when the year is closed.",
+        help_text=_("Reason for the correction; required when the year is closed."),
     )
 
 
@@ -104,7 +126,7 @@ class AttendanceSaveSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Reason for the correction; required when the year is closed.",
+        help_text=_("Reason for the correction; required when the year is closed."),
     )
 
 
@@ -231,15 +253,15 @@ class TextbookWriteSerializer(serializers.Serializer):
 
 
 class TeacherCreateSerializer(TeacherWriteSerializer):
-    organization = serializers.IntegerField(help_text="The organisation that keeps it.")
+    organization = serializers.IntegerField(help_text=_("The organisation that keeps it."))
 
 
 class EducationBaseCreateSerializer(EducationBaseWriteSerializer):
-    organization = serializers.IntegerField(help_text="The organisation that keeps it.")
+    organization = serializers.IntegerField(help_text=_("The organisation that keeps it."))
 
 
 class TextbookCreateSerializer(TextbookWriteSerializer):
-    organization = serializers.IntegerField(help_text="The organisation that keeps it.")
+    organization = serializers.IntegerField(help_text=_("The organisation that keeps it."))
 
 
 # --- Review campaigns ----------------------------------------------------------------
@@ -313,7 +335,7 @@ class CampaignDetailSerializer(CampaignSerializer):
 class CampaignUpdateSerializer(serializers.Serializer):
     mass_opinions = serializers.CharField(required=False, allow_blank=True)
     meeting = serializers.IntegerField(
-        required=False, help_text="A thematic organisational life meeting (activity id)."
+        required=False, help_text=_("A thematic organisational life meeting (activity id).")
     )
     comprehensive_opinion = serializers.CharField(required=False, allow_blank=True)
 
@@ -349,6 +371,6 @@ class PartySpiritScheduleSerializer(serializers.ModelSerializer):
 
 
 class PartySpiritScheduleCreateSerializer(serializers.Serializer):
-    committee = serializers.IntegerField(help_text="A local committee at county level or above.")
+    committee = serializers.IntegerField(help_text=_("A local committee at county level or above."))
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     notes = serializers.CharField(required=False, allow_blank=True, default="")

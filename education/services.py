@@ -3,6 +3,7 @@ same transaction as the attendance that changes them."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -67,7 +68,9 @@ def activity_create(
     """`reason` is needed when the activity falls in a closed year.
 
     `teacher`, `base` and `textbook` come from the registries of the
-    organisation or its ancestors; a teacher fills an empty `lecturer`."""
+    organisation or its ancestors; a teacher fills an empty `lecturer`, and a
+    teacher linked to a member record (a leader) an empty `lecturer_member`,
+    so the leader's lecture counts (document 1, 二（二）1)."""
     with _audit(actor, "activity.create"):
         organization = Organization.objects.get(pk=organization.pk)
         scoping.require(actor, scoping.CHANGE, organization)
@@ -76,6 +79,11 @@ def activity_create(
         )
         if teacher is not None and not (lecturer or lecturer_member):
             lecturer = teacher.name
+        if lecturer_member is not None:
+            lecturer_member = _lecturer_in_reach(actor, lecturer_member)
+        elif teacher is not None and teacher.member_id is not None:
+            # The registry entry is on the branch's ancestor line (checked above).
+            lecturer_member = teacher.member
         if kind == ActivityKind.LECTURE and not (lecturer or lecturer_member):
             raise ValidationError({"lecturer": _("A party lecture needs its lecturer.")})
         activity = Activity(
@@ -104,6 +112,8 @@ def activity_create(
             reason=reason,
             activity=activity,
         )
+        if lecturer_member is not None and kind in (ActivityKind.LECTURE, ActivityKind.REPORT):
+            _resolve_leader_lecture(lecturer_member, _local_year(starts_at))
         return activity
 
 
@@ -173,17 +183,17 @@ def attendance_save(
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         scoping.require(actor, scoping.CHANGE, activity.organization)
         year = _local_year(activity.starts_at)
-        _late_change(
+        closed = _late_change(
             actor=actor,
             organization=activity.organization,
             year=year,
             reason=reason,
             activity=activity,
         )
-        roster = {
-            m.pk: m
-            for m in Member.objects.filter(branch=activity.organization, left_on__isnull=True)
-        }
+        from .selectors import roster_q
+
+        day = activity.starts_at.astimezone(timezone.get_current_timezone()).date()
+        roster = {m.pk: m for m in Member.objects.filter(roster_q(activity.organization, day))}
         unknown = set(exceptions) - set(roster)
         if unknown:
             raise ValidationError(
@@ -214,6 +224,17 @@ def attendance_save(
                     }
                 )
             guest_members[member_id] = resolve_guest(actor, member_id)
+        guest_provinces = {m.province_id for m in guest_members.values()} - {
+            activity.organization.province_id
+        }
+        if guest_provinces and not closed:
+            closed = _closed_year_guard(
+                actor=actor,
+                province_ids=guest_provinces,
+                year=year,
+                reason=reason,
+                activity=activity,
+            )
         entries = [(m, exceptions.get(pk, {})) for pk, m in roster.items()]
         entries += [(m, guests[pk] or {}) for pk, m in guest_members.items()]
         rows = []
@@ -229,7 +250,8 @@ def attendance_save(
                     {"reason": _("Give the reason why %(name)s was excused.") % {"name": member}}
                 )
             if status in CREDITED:
-                hours = Decimal(str(entry.get("hours") or activity.hours))
+                given = entry.get("hours")
+                hours = activity.hours if given in (None, "") else Decimal(str(given))
                 if not Decimal(0) < hours <= activity.hours:
                     raise ValidationError(
                         {
@@ -360,6 +382,21 @@ def _local_year(moment: datetime) -> int:
     return moment.year
 
 
+def _year_lock_key(province_id: int, year: int) -> int:
+    digest = hashlib.blake2b(f"education-year:{province_id}:{year}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def lock_education_year(province_ids, year: int, *, shared: bool = True) -> None:
+    """Writes in a province's year take this lock shared; closing the year
+    takes it exclusive, so a close never misses a change that commits while
+    it recomputes the totals (and a change never slips in after it)."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        for province_id in sorted(p for p in set(province_ids) if p is not None):
+            cursor.execute(f"SELECT {function}(%s)", [_year_lock_key(province_id, year)])
+
+
 def _late_change(
     *, actor: User, organization: Organization, year: int, reason: str, activity=None
 ) -> bool:
@@ -368,9 +405,18 @@ def _late_change(
     The reason goes into the audit context of the change; for an activity it
     is also kept as a LateCorrection. Returns whether the year was closed.
     """
-    from .selectors import year_is_closed
+    return _closed_year_guard(
+        actor=actor,
+        province_ids={organization.province_id},
+        year=year,
+        reason=reason,
+        activity=activity,
+    )
 
-    if not year_is_closed(organization, year):
+
+def _closed_year_guard(*, actor: User, province_ids, year: int, reason: str, activity=None) -> bool:
+    lock_education_year(province_ids, year)
+    if not YearClosure.objects.filter(organization_id__in=province_ids, year=year).exists():
         return False
     reason = (reason or "").strip()
     if len(reason) < 4:
@@ -537,6 +583,28 @@ YEAR_CLOSE_BATCH = 2000
 
 
 @transaction.atomic
+def year_close_request(*, actor: User, province: Organization, year: int) -> YearClosure | None:
+    """A user asks to close a province's year: checked now, closed by a worker
+    (recomputing a province's totals takes minutes). Returns the closure when
+    the year was closed already, else None once the task is queued."""
+    from .tasks import close_education_year
+
+    province = Organization.objects.get(pk=province.pk)
+    scoping.require(actor, scoping.CHANGE, province)
+    if province.level != "province" or province.province_id != province.pk:
+        raise ValidationError({"province": _("%(org)s is not a province.") % {"org": province}})
+    existing = YearClosure.objects.filter(organization=province, year=year).first()
+    if existing is not None:
+        return existing
+    if year >= timezone.localdate().year:
+        raise ValidationError(
+            {"year": _("The year %(year)s is not over yet; it cannot be closed.") % {"year": year}}
+        )
+    transaction.on_commit(lambda: close_education_year.delay(province.pk, year, actor.pk))
+    return None
+
+
+@transaction.atomic
 def year_close(*, actor: User | None, province: Organization, year: int) -> YearClosure:
     """Close a province's education year: recompute and freeze its totals.
 
@@ -548,7 +616,8 @@ def year_close(*, actor: User | None, province: Organization, year: int) -> Year
     from .selectors import year_statuses
 
     with _audit(actor, "education.year_close"):
-        province = Organization.objects.select_for_update().get(pk=province.pk)
+        # NO KEY: inserts that reference the province (activities, members) go on.
+        province = Organization.objects.select_for_update(no_key=True).get(pk=province.pk)
         if actor is not None:
             scoping.require(actor, scoping.CHANGE, province)
         if province.level != "province" or province.province_id != province.pk:
@@ -563,6 +632,10 @@ def year_close(*, actor: User | None, province: Organization, year: int) -> Year
                     % {"year": year}
                 }
             )
+        lock_education_year([province.pk], year, shared=False)
+        existing = YearClosure.objects.filter(organization=province, year=year).first()
+        if existing is not None:  # closed by another run while this one waited
+            return existing
         population = Member.objects.filter(
             Q(left_on__isnull=True) | Q(left_on__gte=date(year, 1, 1)),
             province_id=province.pk,
@@ -1413,6 +1486,7 @@ def party_worker_end(*, actor: User, worker, on: date):
             )
         worker.until = on
         worker.save(update_fields=["until"])
+        _resolve_party_school_reminders(worker)
         return worker
 
 
@@ -1526,3 +1600,48 @@ def reminder_resolve(*, actor: User, reminder):
             reminder.resolved_at = timezone.now()
             reminder.save(update_fields=["resolved_at"])
         return reminder
+
+
+# --- Resolving reminders (keys as raised in education/cycles.py) --------------------
+
+
+def _lecturer_in_reach(actor: User, member: Member) -> Member:
+    found = Member.objects.visible_to(actor).filter(pk=member.pk).first()
+    if found is None:
+        raise ValidationError({"lecturer_member": _("No such member within your reach.")})
+    return found
+
+
+def _resolve_leader_lecture(member: Member, year: int) -> None:
+    """Resolve the leader's lecture reminder of `year` once the lectures and
+    situation reports given reach the yearly requirement."""
+    from branches.models import Reminder
+
+    from .selectors import leaders_without_lecture
+
+    member = Member.objects.select_related("branch").get(pk=member.pk)
+    if leaders_without_lecture(member.branch, year, members=Member.objects.filter(pk=member.pk)):
+        return
+    Reminder.objects.filter(
+        key=f"leader_lecture:{member.pk}:{year}", resolved_at__isnull=True
+    ).update(resolved_at=timezone.now())
+
+
+def _resolve_party_school_reminders(worker) -> None:
+    """A member who holds no other post once `worker`'s ends no longer owes the
+    party-school rotation: resolve the open rotation reminders."""
+    from branches.models import Reminder, ReminderKind
+
+    from .models import PartyWorker
+
+    other_posts = PartyWorker.objects.filter(member_id=worker.member_id).exclude(pk=worker.pk)
+    if other_posts.filter(Q(until__isnull=True) | Q(until__gt=worker.until)).exists():
+        return
+    prefixes = [
+        f"{kind}:{worker.member_id}:"
+        for kind in (ReminderKind.PARTY_SCHOOL_DUE, ReminderKind.PARTY_SCHOOL_OVERDUE)
+    ]
+    Reminder.objects.filter(
+        Q(key__startswith=prefixes[0]) | Q(key__startswith=prefixes[1]),
+        resolved_at__isnull=True,
+    ).update(resolved_at=timezone.now())

@@ -42,5 +42,29 @@ def run_education_cycles(self, on: str | None = None) -> dict:
 
 @shared_task(acks_late=True)
 def run_province_cycles(province_id: int, on: str | None = None) -> dict:
-    """Every education cycle due on `on` for one province; idempotent."""
-    return cycles.run_province(province_id, _day(on))
+    """Every education cycle due on `on` for one province; idempotent.
+
+    A failing cycle does not stop the others; the task then fails (so Celery
+    records it) naming the failed cycles, after the others have run.
+    """
+    summary = cycles.run_province(province_id, _day(on))
+    failed = cycles.failures(summary)
+    if failed:
+        raise cycles.CyclesFailed(
+            f"province {province_id}, {on or 'today'}: "
+            + "; ".join(f"{name}: {summary[name]['failed']}" for name in failed)
+        )
+    return summary
+
+
+@shared_task(acks_late=True)
+def close_education_year(province_id: int, year: int, actor_id: int | None = None) -> int:
+    """Close a province's education year (asked for on the closures page or
+    API). Idempotent: a closed year stays as it is."""
+    from branches.models import Organization, User
+
+    from . import services
+
+    actor = User.objects.get(pk=actor_id) if actor_id else None
+    province = Organization.objects.get(pk=province_id)
+    return services.year_close(actor=actor, province=province, year=year).pk

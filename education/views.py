@@ -48,7 +48,7 @@ def activity_list(request, branch_pk):
 def activity_create(request, branch_pk):
     branch = get_object_or_404(Organization.objects.visible_to(request.user), pk=branch_pk)
     scoping.require(request.user, scoping.CHANGE, branch)
-    form = ActivityForm(request.POST or None, branch=branch)
+    form = ActivityForm(request.POST or None, branch=branch, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             activity = services.activity_create(
@@ -69,9 +69,10 @@ def attendance(request, pk):
         Activity.objects.visible_to(request.user).select_related("organization"), pk=pk
     )
     can_change = scoping.can(request.user, scoping.CHANGE, activity.organization)
+    day = activity.starts_at.astimezone(timezone.get_current_timezone()).date()
     members = (
         Member.objects.visible_to(request.user)
-        .filter(branch=activity.organization, left_on__isnull=True)
+        .filter(selectors.roster_q(activity.organization, day))
         .order_by("name")
     )
     recorded = {a.member_id: a for a in activity.attendances.all()}

@@ -200,6 +200,15 @@ def test_upload_from_the_page_then_download_with_safe_headers(client, world):
     assert "<img" in page
 
 
+def test_a_pdf_is_downloaded_not_shown_in_the_page(client, world, pdf_bytes):
+    scan = add(world, "签到表.pdf", pdf_bytes, kind="sign_in")
+    client.force_login(world["secretary"])
+    download = client.get(reverse("education:attachment", args=[scan.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].startswith("attachment")
+    assert b"".join(download.streaming_content) == pdf_bytes
+
+
 def test_delete_removes_the_file_after_commit(
     client, world, media, django_capture_on_commit_callbacks
 ):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from pghistory.models import Context
 
 from branches.models import OrgKind, OrgLevel, Role, Sector
-from education import services
+from education import services, tasks
 from education.models import Attendance, LateCorrection, SelfStudy, YearClosure, YearlyTotal
 from education.selectors import year_is_closed
 from tests.factories import (
@@ -26,6 +26,16 @@ pytestmark = pytest.mark.django_db
 
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 LAST_YEAR = 2025  # the clock of these tests is in 2026
+
+
+@pytest.fixture
+def eager_celery():
+    """Queued tasks run in-process (when the on-commit callbacks run)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
 
 
 @pytest.fixture
@@ -184,7 +194,12 @@ def test_year_is_closed_is_one_query(world, staff, django_assert_num_queries):
 
 
 def test_closures_page_closes_a_year_and_lists_corrections(
-    client, world, secretary, staff, django_assert_max_num_queries
+    client,
+    world,
+    secretary,
+    staff,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
 ):
     branch = world["a"]["branch1"]
     MemberFactory(branch=branch)
@@ -199,7 +214,12 @@ def test_closures_page_closes_a_year_and_lists_corrections(
     # Without the confirmation nothing happens.
     client.post(close, {"year": LAST_YEAR})
     assert not YearClosure.objects.exists()
-    assert client.post(close, {"year": LAST_YEAR, "confirm": "on"}).status_code == 302
+    # The page queues the close; a worker recomputes the totals and closes it.
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(close, {"year": LAST_YEAR, "confirm": "on"}, follow=True)
+    assert "已开始" in response.content.decode() and not YearClosure.objects.exists()
+    assert len(queued) == 1
+    tasks.close_education_year(world["a"]["province"].pk, LAST_YEAR, login.pk)
     assert YearClosure.objects.get().closed_by == login
 
     # The secretary: sees the closed year, corrects with a reason, no close button.
@@ -223,16 +243,21 @@ def test_closures_page_closes_a_year_and_lists_corrections(
     assert client.get(other).status_code == 404
 
 
-def test_the_api_closes_and_lists_years(world, secretary, staff):
+def test_the_api_closes_and_lists_years(
+    world, secretary, staff, eager_celery, django_capture_on_commit_callbacks
+):
     from rest_framework.test import APIClient
 
     api = APIClient()
     api.force_authenticate(staff)
     body = {"province": world["a"]["province"].pk, "year": LAST_YEAR}
-    first = api.post("/api/v1/education-closures/", body, format="json")
-    assert first.status_code == 201 and first.json()["year"] == LAST_YEAR
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api.post("/api/v1/education-closures/", body, format="json")
+    assert first.status_code == 202 and first.json()["status"] == "queued"
+    closure = YearClosure.objects.get(year=LAST_YEAR)  # the worker has run
+    assert closure.closed_by == staff
     again = api.post("/api/v1/education-closures/", body, format="json")
-    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert again.status_code == 200 and again.json()["id"] == closure.pk
     now = api.post("/api/v1/education-closures/", body | {"year": 2026}, format="json")
     assert now.status_code == 400 and "2026" in now.json()["year"][0]
     api.force_authenticate(secretary)
@@ -243,3 +268,38 @@ def test_the_api_closes_and_lists_years(world, secretary, staff):
     assert [r["year"] for r in rows] == [LAST_YEAR]
     outside = api.get("/api/v1/education-closures/", {"organization": world["b"]["branch1"].pk})
     assert outside.status_code == 404
+
+
+def test_a_guest_from_a_province_with_a_closed_year_needs_a_reason(world, secretary, staff):
+    from branches import services as branch_services
+
+    guest = MemberFactory(branch=world["b"]["branch1"])
+    branch_services.grant_object_permission(actor=None, user=secretary, obj=guest, action="view")
+    activity = lecture(secretary, world["a"]["branch1"])
+    services.year_close(actor=None, province=world["b"]["province"], year=LAST_YEAR)
+    with pytest.raises(ValidationError) as error:
+        services.attendance_save(actor=secretary, activity=activity, guests={guest.pk: {}})
+    assert "reason" in error.value.message_dict
+    assert not Attendance.objects.filter(member=guest).exists()
+    services.attendance_save(
+        actor=secretary, activity=activity, guests={guest.pk: {}}, reason="外省党员补录"
+    )
+    assert YearlyTotal.objects.get(member=guest, year=LAST_YEAR).hours == Decimal(4)
+    assert LateCorrection.objects.get().reason == "外省党员补录"
+
+
+def test_closing_waits_for_a_change_in_flight(world, secretary, staff):
+    """A change of the year holds the lock shared; the close takes it exclusive."""
+    from django.db import connection
+
+    from education.services import _year_lock_key, lock_education_year
+
+    province = world["a"]["province"]
+    lock_education_year([province.pk], LAST_YEAR)  # a change in flight holds it shared
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' "
+            "AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = %s",
+            [_year_lock_key(province.pk, LAST_YEAR) & 0xFFFFFFFFFFFFFFFF],
+        )
+        assert cursor.fetchone()[0] == 1

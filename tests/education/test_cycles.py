@@ -153,4 +153,63 @@ def test_the_beat_task_fans_out_per_province_on_a_real_worker():
     assert set(fanned["tasks"]) == provinces
     assert sorted(r["democratic_review"]["opened"] for r in results) == [3, 3]
     assert Campaign.objects.count() == 6
-    assert CycleRun.objects.filter(cycle="democratic_review", period=str(YEAR)).count() == 2
+    assert CycleRun.objects.filter(cycle="democratic_review", period=f"{YEAR}-01-02").count() == 2
+
+
+def test_a_branch_set_up_in_march_gets_its_review_on_the_next_daily_run(world):
+    a = world["a"]
+    first = cycles.democratic_review(a["province"], datetime.date(YEAR, 1, 2))
+    assert first == {"organisations": 3, "opened": 3}
+    new = OrganizationFactory(parent=a["township"], kind=OrgKind.BRANCH)
+    on = datetime.date(YEAR, 3, 10)
+    assert cycles.democratic_review(a["province"], on) == {"organisations": 1, "opened": 1}
+    assert Campaign.objects.get(organization=new).kind == "democratic_review"
+    assert cycles.democratic_review(a["province"], on) is None  # the same day again
+    again = cycles.democratic_review(a["province"], datetime.date(YEAR, 3, 11))
+    assert again == {"organisations": 0, "opened": 0}
+    assert Campaign.objects.filter(year=YEAR).count() == 4
+
+
+def test_every_second_year_skips_only_who_held_a_review_last_year(world):
+    a = world["a"]
+    PolicyOverrideFactory(
+        organization=a["province"], key="democratic_review_interval_years", value=2
+    )
+    services.campaigns_open(kind="democratic_review", year=YEAR - 1, branch_ids=[a["branch1"].pk])
+    # branch2: a review three years ago and last year's party-spirit analysis,
+    # which together must not count as "a review in the last year".
+    services.campaigns_open(kind="democratic_review", year=YEAR - 3, branch_ids=[a["branch2"].pk])
+    services.campaigns_open(kind="party_spirit", year=YEAR - 1, branch_ids=[a["branch2"].pk])
+    outcome = cycles.democratic_review(a["province"], datetime.date(YEAR, 1, 2))
+    assert outcome == {"organisations": 2, "opened": 2}
+    assert set(Campaign.objects.filter(year=YEAR).values_list("organization", flat=True)) == {
+        a["township"].pk,
+        a["branch2"].pk,
+    }
+
+
+def test_a_failing_cycle_does_not_stop_the_others_and_is_retried(world, monkeypatch, caplog):
+    from education.tasks import run_province_cycles
+
+    a = world["a"]
+    MemberFactory(branch=a["branch1"], full=True, leadership_level="county")
+
+    def busy(**kwargs):
+        raise RuntimeError("database busy")
+
+    monkeypatch.setattr(services, "campaigns_open", busy)
+    on = datetime.date(YEAR, 10, 8)
+    with pytest.raises(cycles.CyclesFailed, match="democratic_review: RuntimeError"):
+        run_province_cycles(a["province"].pk, on.isoformat())
+    # the cycles after the failing one ran
+    assert Reminder.objects.filter(kind=ReminderKind.LEADER_LECTURE).count() == 1
+    assert not Campaign.objects.exists()
+    assert any(r.exc_info and "democratic_review" in r.getMessage() for r in caplog.records), (
+        caplog.text
+    )
+
+    monkeypatch.undo()
+    summary = cycles.run_province(a["province"].pk, on)
+    assert summary["democratic_review"] == {"organisations": 3, "opened": 3}
+    assert cycles.failures(summary) == []
+    assert summary["leader_lecture"] is None  # done the first time

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from branches.models import OrgKind, OrgLevel, Reminder, ReminderKind, Role
-from education import cycles, selectors
-from education.models import Activity
+from education import cycles, selectors, services
+from education.models import Activity, Teacher
 from tests.factories import (
     MemberFactory,
     OrganizationFactory,
@@ -149,3 +149,116 @@ def test_page_and_api_are_scoped_and_bounded(client, world, django_assert_max_nu
     assert (
         client.get("/api/v1/leader-lectures/", {"organization": a["branch2"].pk}).status_code == 404
     )
+
+
+# --- Lectures entered through the form, the API and the teacher registry -----------
+
+
+def lecture_fields(**extra):
+    return {
+        "kind": "lecture",
+        "title": "领导干部讲党课",
+        "starts_at": f"{YEAR}-06-18T15:00",
+        "hours": "2",
+        **extra,
+    }
+
+
+def test_a_leaders_lecture_entered_on_the_form_counts(client, world):
+    a = world["a"]
+    branch = a["branch1"]
+    speaker = leader(branch, "王书记")
+    outsider = leader(a["branch2"], "邻支部领导")
+    client.force_login(world["secretary"])
+    url = reverse("education:create", args=[branch.pk])
+    page = client.get(url).content.decode()
+    assert "王书记" in page and "邻支部领导" not in page
+    # A member of another branch is not offered, and is refused by name of the field.
+    response = client.post(url, lecture_fields(lecturer_member=outsider.pk))
+    assert response.status_code == 200
+    assert "lecturer_member" in response.context["form"].errors
+    assert not Activity.objects.exists()
+
+    response = client.post(url, lecture_fields(lecturer_member=speaker.pk))
+    assert response.status_code == 302, response.content.decode()
+    activity = Activity.objects.get()
+    assert (activity.lecturer_member, activity.lecturer) == (speaker, "王书记")
+    assert names(selectors.leaders_without_lecture(a["province"], YEAR)) == {"邻支部领导"}
+
+
+def test_a_leaders_lecture_entered_through_the_api_counts(client, world):
+    a, b = world["a"], world["b"]
+    speaker = leader(a["branch1"], "王书记")
+    outsider = leader(b["branch1"], "乙省领导")
+    client.force_login(world["secretary"])
+    payload = {
+        "organization": a["branch1"].pk,
+        "kind": "report",
+        "title": "形势政策报告",
+        "starts_at": f"{YEAR}-06-18T15:00:00+08:00",
+        "hours": "2",
+    }
+    response = client.post(
+        "/api/v1/activities/", {**payload, "lecturer_member": outsider.pk}, "application/json"
+    )
+    assert response.status_code == 400 and "lecturer_member" in response.json()
+    assert not Activity.objects.exists()
+
+    response = client.post(
+        "/api/v1/activities/", {**payload, "lecturer_member": speaker.pk}, "application/json"
+    )
+    assert response.status_code == 201, response.content.decode()
+    assert response.json()["lecturer_member"] == speaker.pk
+    assert "王书记" not in names(selectors.leaders_without_lecture(a["province"], YEAR))
+
+
+def test_a_registry_teacher_linked_to_a_leader_counts_for_that_leader(client, world):
+    a = world["a"]
+    # The county secretary's member record is kept outside the branch's reach.
+    county_leader = leader(a["branch2"], "县委书记", level="county")
+    teacher = Teacher.objects.create(
+        organization=a["county"],
+        name="县委书记",
+        category="leader",
+        unit="中共甲县委",
+        member=county_leader,
+    )
+    client.force_login(world["secretary"])
+    response = client.post(
+        reverse("education:create", args=[a["branch1"].pk]), lecture_fields(teacher=teacher.pk)
+    )
+    assert response.status_code == 302, response.content.decode()
+    activity = Activity.objects.get()
+    assert (activity.lecturer, activity.lecturer_member) == ("县委书记", county_leader)
+    assert selectors.leaders_without_lecture(a["province"], YEAR) == []
+
+
+def test_the_lecture_that_meets_the_requirement_resolves_the_reminder(world):
+    a = world["a"]
+    PolicyOverrideFactory(
+        organization=a["province"],
+        key="leader_lectures_per_year",
+        value=2,
+        valid_from=datetime.date(YEAR, 1, 1),
+    )
+    speaker = leader(a["branch1"], "王书记")
+    other = leader(a["branch1"], "李主任")
+    cycles.leader_lecture(a["province"], datetime.date(YEAR, 10, 1))
+    assert Reminder.objects.filter(resolved_at__isnull=True).count() == 2
+
+    def give(member, day):
+        services.activity_create(
+            actor=world["secretary"],
+            organization=a["branch1"],
+            kind="lecture",
+            title="讲党课",
+            starts_at=datetime.datetime(YEAR, 10, day, 9, tzinfo=datetime.UTC),
+            hours=2,
+            lecturer_member=member,
+        )
+
+    give(speaker, 10)  # one of two: still due
+    assert Reminder.objects.get(member=speaker).resolved_at is None
+    give(speaker, 20)
+    assert Reminder.objects.get(member=speaker).resolved_at is not None
+    assert Reminder.objects.get(member=other).resolved_at is None

@@ -401,3 +401,28 @@ def test_reminders_page_panel_and_resolve(client, rf, world):
     # Resolved reminders are not raised again for the same due date.
     cycles.party_school(a["province"], TODAY + timedelta(days=1))
     assert Reminder.objects.filter(member=worker.member).count() == 1
+
+
+def test_ending_the_last_post_resolves_the_rotation_reminders(world):
+    a = world["a"]
+    since = add_years(TODAY, -4)
+    worker = post(world["staff"], a["branch1"], since=since, name="王书记")
+    second = services.party_worker_save(
+        actor=world["staff"],
+        member=worker.member,
+        organization=a["township"],
+        post="committee",
+        since=since,
+    )
+    colleague = post(world["staff"], a["branch2"], since=since, name="李书记")
+    cycles.party_school(a["province"], TODAY)
+    reminders = Reminder.objects.filter(kind=ReminderKind.PARTY_SCHOOL_OVERDUE)
+    assert {r.member_id for r in reminders} == {worker.member_id, colleague.member_id}
+
+    services.party_worker_end(actor=world["staff"], worker=worker, on=TODAY)
+    # Still a committee member of the township: the rotation is still owed.
+    assert not reminders.filter(resolved_at__isnull=False).exists()
+    services.party_worker_end(actor=world["staff"], worker=second, on=TODAY)
+    assert set(reminders.filter(resolved_at__isnull=True).values_list("member", flat=True)) == {
+        colleague.member_id
+    }

@@ -14,7 +14,7 @@ from education import services
 from education.models import Attendance, AttendanceStatus, YearlyTotal
 from education.selectors import year_status, year_statuses
 from members import services as member_services
-from members.models import FlagKind
+from members.models import FlagKind, Transfer
 from tests.factories import (
     ActorFactory,
     MemberFactory,
@@ -146,6 +146,10 @@ def test_a_transfer_mid_year_keeps_all_hours(world, secretary):
         actor=secretary, member=member, to_branch=world["b"]["branch1"]
     )
     member_services.transfer_accept(actor=receiver, transfer=transfer)
+    # Accepted at the end of June (the test runs later in the year).
+    Transfer.objects.filter(pk=transfer.pk).update(
+        decided_at=datetime.datetime(2026, 6, 30, 10, tzinfo=TZ)
+    )
     attend_days(receiver, world["b"]["branch1"], 2, month=9)
     member.refresh_from_db()
     assert year_status(member, 2026).hours == 40
@@ -188,3 +192,38 @@ def test_compliance_of_a_branch_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):
         statuses = year_statuses(members, 2026)
     assert len(statuses) == 40 and all(s.hours == 16 for s in statuses)
+
+
+def test_resaving_an_old_activity_does_not_credit_members_who_came_later(world, secretary):
+    branch = world["a"]["branch1"]
+    early = MemberFactory(branch=branch)
+    activity = meeting(secretary, branch, (3, 2))
+    services.attendance_save(actor=secretary, activity=activity)
+    # Admitted after the meeting, and transferred in after it.
+    admitted = MemberFactory(branch=branch, joined_on=datetime.date(2026, 5, 1))
+    mover = MemberFactory(branch=world["a"]["branch2"])
+    other = ActorFactory()
+    RoleAssignmentFactory(user=other, role=Role.SECRETARY, organization=world["a"]["branch2"])
+    transfer = member_services.transfer_request(actor=other, member=mover, to_branch=branch)
+    member_services.transfer_accept(actor=secretary, transfer=transfer)
+    services.attendance_save(
+        actor=secretary, activity=activity, exceptions={early.pk: {"hours": "4"}}
+    )
+    credited = dict(activity.attendances.values_list("member_id", "credited_hours"))
+    assert credited == {early.pk: Decimal(4)}
+    assert year_status(admitted, 2026).hours == 0 and year_status(mover, 2026).hours == 0
+    with pytest.raises(ValidationError):  # not on that day's roster
+        services.attendance_save(
+            actor=secretary, activity=activity, exceptions={mover.pk: {"status": "absent"}}
+        )
+
+
+def test_zero_credited_hours_are_refused_not_taken_as_full(world, secretary):
+    member = MemberFactory(branch=world["a"]["branch1"])
+    activity = meeting(secretary, world["a"]["branch1"], (3, 2))
+    with pytest.raises(ValidationError) as error:
+        services.attendance_save(
+            actor=secretary, activity=activity, exceptions={member.pk: {"hours": "0"}}
+        )
+    assert "hours" in error.value.message_dict
+    assert not Attendance.objects.exists()

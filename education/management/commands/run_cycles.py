@@ -35,8 +35,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Enqueued the cycles of {day} (task {result.id}).")
             return
         ids = [province] if province else list(cycles.provinces())
+        failed = []
         for province_id in ids:
             summary = cycles.run_province(province_id, day)
+            failed += [f"{province_id}/{name}" for name in cycles.failures(summary)]
             self.stdout.write(f"province {province_id}, {day}:")
             for cycle, outcome in summary.items():
                 if outcome is None or outcome == []:
@@ -44,3 +46,5 @@ class Command(BaseCommand):
                 elif not isinstance(outcome, str):
                     outcome = json.dumps(outcome, ensure_ascii=False, default=str)
                 self.stdout.write(f"  {cycle}: {outcome}")
+        if failed:
+            raise CommandError(f"cycles failed (see the log): {', '.join(failed)}")
