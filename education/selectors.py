@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from branches.models import CADRE_SECTORS
-from branches.policies import policies_in_force
+from branches.models import CADRE_SECTORS, Organization
+from branches.policies import policies_for_organizations
 from members.models import FlagKind, Member
 
 from .models import Attendance, EducationBase, Teacher, Textbook, YearlyTotal
@@ -63,8 +63,8 @@ def _reference_day(year: int) -> date:
 
 
 def year_statuses(members, year: int) -> list[YearStatus]:
-    """Statuses of several members: one query for totals, one for flags, one
-    policy look-up per branch."""
+    """Statuses of several members: one query each for totals, flags and the
+    policy figures of all their branches (plus the branches, unless loaded)."""
     members = list(members)
     totals = {
         member_id: (hours, self_study)
@@ -79,11 +79,19 @@ def year_statuses(members, year: int) -> list[YearStatus]:
             flags__cleared_on__isnull=True,
         ).values_list("pk", flat=True)
     )
-    policies: dict[int, dict] = {}
+    branches = {}
+    missing = set()
+    for member in members:
+        if "branch" in member._state.fields_cache:
+            branches[member.branch_id] = member.branch
+        else:
+            missing.add(member.branch_id)
+    if missing - set(branches):
+        for branch in Organization.objects.filter(pk__in=missing - set(branches)).only("path"):
+            branches[branch.pk] = branch
+    policies = policies_for_organizations(branches.values(), _reference_day(year))
     statuses = []
     for member in members:
-        if member.branch_id not in policies:
-            policies[member.branch_id] = policies_in_force(member.branch, _reference_day(year))
         policy = policies[member.branch_id]
         cadre = member.employer_sector in CADRE_SECTORS
         statuses.append(

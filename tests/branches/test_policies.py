@@ -8,7 +8,13 @@ from django.db import IntegrityError, transaction
 
 from branches import services
 from branches.models import PolicyOverride
-from branches.policies import POLICIES, get_policy, policies_in_force, policy_in_force
+from branches.policies import (
+    POLICIES,
+    get_policy,
+    policies_for_organizations,
+    policies_in_force,
+    policy_in_force,
+)
 from tests.factories import ActorFactory, PolicyOverrideFactory, province_tree
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +269,20 @@ def test_policies_in_force_is_one_query(a, admin, django_assert_num_queries):
     assert figures["mobile_dues_period"] == "quarterly"
     assert figures["education_hours_per_day"] == "8"
     assert figures["education_days_cadre_sectors"] == 12
+
+
+def test_figures_for_many_organisations_in_one_query_match_one_by_one(
+    a, b, admin, django_assert_num_queries
+):
+    set_policy(admin, a["province"], "education_days_other_sectors", 8)
+    set_policy(admin, a["county"], "education_days_other_sectors", 10)
+    set_policy(admin, a["branch2"], "self_study_counts", "yes")
+    set_policy(admin, b["city"], "mobile_dues_period", "monthly", D(2024, 1, 1), D(2024, 12, 31))
+    orgs = [*a.values(), *b.values()]
+    for on in (ON, D(2024, 6, 1)):
+        with django_assert_num_queries(1):
+            figures = policies_for_organizations(orgs, on)
+        for org in orgs:
+            assert figures[org.pk] == policies_in_force(org, on), org.name
+    assert figures[a["branch1"].pk]["education_days_other_sectors"] == 10
+    assert figures[a["branch2"].pk]["self_study_counts"] == "yes"

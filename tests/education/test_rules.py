@@ -227,3 +227,21 @@ def test_zero_credited_hours_are_refused_not_taken_as_full(world, secretary):
         )
     assert "hours" in error.value.message_dict
     assert not Attendance.objects.exists()
+
+
+def test_statuses_across_many_branches_take_a_fixed_number_of_queries(
+    world, django_assert_num_queries
+):
+    from members.models import Member
+
+    branches = [world["a"]["branch1"], world["a"]["branch2"], world["b"]["branch1"]]
+    for branch in branches:
+        for _ in range(3):
+            MemberFactory(branch=branch)
+    members = list(Member.objects.select_related("branch"))
+    with django_assert_num_queries(3):  # totals, flags, policy figures
+        statuses = year_statuses(members, 2026)
+    assert len(statuses) == 9
+    members = list(Member.objects.all())
+    with django_assert_num_queries(4):  # and the branches' paths
+        year_statuses(members, 2026)
