@@ -27,6 +27,11 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=5),
     },
     # Uploaded rosters hold ID-card numbers in clear: unconfirmed previews go after a day.
+    # Files of uploads whose transaction rolled back.
+    "purge-orphan-attachment-files": {
+        "task": "education.tasks.purge_orphan_attachment_files",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "purge-member-import-files": {
         "task": "members.tasks.purge_member_import_files",
         "schedule": crontab(hour=2, minute=30),

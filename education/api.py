@@ -293,7 +293,11 @@ class _RegistryViewSet(
                 org = visible_org_or_404(self.request.user, int(raw))
             except ValueError:
                 raise ValidationError({"organization": [_("Must be a number.")]}) from None
-            queryset = self.model.objects.filter(organization_id__in=selectors.registry_line(org))
+            # Its own entries as the user may see them, and the active ones
+            # its ancestors share down the tree (selectors.registry_entries).
+            queryset = queryset.filter(organization=org) | self.model.objects.filter(
+                organization_id__in=org.ancestor_ids, active=True
+            )
         return queryset.select_related("organization")
 
     def _save(self, **kwargs):

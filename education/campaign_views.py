@@ -71,7 +71,9 @@ def campaign_branch(request, branch_pk):
         {
             "branch": branch,
             "rows": rows,
-            "members": Member.objects.filter(branch=branch, left_on__isnull=True).count(),
+            "members": Member.objects.visible_to(request.user)
+            .filter(branch=branch, left_on__isnull=True)
+            .count(),
             "can_start": can_change
             and branch.kind in services.GRASSROOTS_KINDS
             and not any(

@@ -73,3 +73,33 @@ def download_name(original_name: str, extension: str) -> str:
     stem = clean_name(original_name).rsplit(".", 1)[0] or "attachment"
     stem = stem.replace('"', "").replace("\\", "")
     return f"{stem[:120]}{extension}"
+
+
+def purge_orphans(*, older_than) -> int:
+    """Delete files under education/ that no Attachment row names and that
+    were last modified before `older_than`. Returns how many went."""
+    from django.core.files.storage import default_storage
+
+    from .models import Attachment
+
+    removed = 0
+    try:
+        folders, _files = default_storage.listdir("education")
+    except FileNotFoundError:
+        return 0
+    for folder in folders:
+        _subfolders, names = default_storage.listdir(f"education/{folder}")
+        if not names:
+            continue
+        known = set(
+            Attachment.objects.filter(file__startswith=f"education/{folder}/").values_list(
+                "file", flat=True
+            )
+        )
+        for name in names:
+            path = f"education/{folder}/{name}"
+            if path in known or default_storage.get_modified_time(path) >= older_than:
+                continue
+            default_storage.delete(path)
+            removed += 1
+    return removed

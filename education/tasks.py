@@ -7,7 +7,7 @@ workers on the same province, changes nothing (see education/cycles.py).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
 from celery.utils import uuid
@@ -68,3 +68,13 @@ def close_education_year(province_id: int, year: int, actor_id: int | None = Non
     actor = User.objects.get(pk=actor_id) if actor_id else None
     province = Organization.objects.get(pk=province_id)
     return services.year_close(actor=actor, province=province, year=year).pk
+
+
+@shared_task(acks_late=True)
+def purge_orphan_attachment_files(hours: int = 24) -> int:
+    """Daily: delete stored files under education/ that no Attachment names,
+    older than `hours` (an upload whose transaction rolled back leaves one).
+    Safe to run twice; never touches a file younger than `hours`."""
+    from . import files
+
+    return files.purge_orphans(older_than=timezone.now() - timedelta(hours=hours))

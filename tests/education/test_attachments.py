@@ -327,3 +327,25 @@ def test_service_refuses_an_actor_without_change_rights(world):
             kind="photo",
             uploaded_file=upload("x.png", png_bytes()),
         )
+
+
+def test_orphan_files_are_swept_but_not_young_ones_or_kept_ones(world, media):
+    import datetime
+    import os
+
+    from django.utils import timezone
+
+    from education import tasks
+
+    kept = add(world, "照片.png", png_bytes())
+    folder = media / "education" / str(world["activity"].pk)
+    orphan = folder / "0123456789abcdef0123456789abcdef.png"
+    young = folder / "fedcba9876543210fedcba9876543210.png"
+    orphan.write_bytes(png_bytes())
+    young.write_bytes(png_bytes())
+    old = (timezone.now() - datetime.timedelta(days=2)).timestamp()
+    os.utime(orphan, (old, old))
+    os.utime(media / kept.file.name, (old, old))
+    assert tasks.purge_orphan_attachment_files() == 1
+    assert not orphan.exists() and young.exists() and (media / kept.file.name).exists()
+    assert tasks.purge_orphan_attachment_files() == 0

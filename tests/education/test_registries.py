@@ -369,3 +369,12 @@ def test_registry_pages_create_edit_and_deactivate(client, world):
     assert not teacher.active
     page = client.get(reverse("education:registries", args=[branch1.pk])).content.decode()
     assert reverse("education:teacher-reactivate", args=[teacher.pk]) in page
+
+
+def test_api_leaves_out_the_ancestors_inactive_entries(client, world):
+    from education.models import Teacher
+
+    Teacher.objects.filter(name="省委党校王教授").update(active=False)
+    client.force_login(world["secretary"])
+    rows = client.get("/api/v1/teachers/", {"organization": world["a"]["branch1"].pk}).json()
+    assert {row["name"] for row in rows["results"]} == {"县委党校李老师", "老党员张大爷"}
