@@ -12,9 +12,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from branches.models import Organization, OrgKind, User
+from members.models import Member
 
 from . import services
 from .models import Activity, AttendanceStatus
+from .selectors import roster_q
 
 PLAN = [
     ("branch_assembly", "支部党员大会：传达学习上级会议精神", "2"),
@@ -37,7 +39,6 @@ def ensure_activities(seed: int, actor: User, months: int = 3) -> int:
     for branch in branches.order_by("code"):
         if Activity.objects.filter(organization=branch, starts_at__gte=start).exists():
             continue
-        members = list(branch.members.filter(left_on__isnull=True).values_list("pk", flat=True))
         for month in range(months):
             for kind, title, hours in PLAN[: rng.randint(3, len(PLAN))]:
                 day = start + timedelta(days=30 * month + rng.randint(0, 25))
@@ -54,7 +55,10 @@ def ensure_activities(seed: int, actor: User, months: int = 3) -> int:
                     place="党员活动室",
                 )
                 exceptions = {}
-                for member_id in members:
+                members = Member.objects.filter(
+                    roster_q(branch, timezone.localtime(activity.starts_at).date())
+                ).values_list("pk", flat=True)
+                for member_id in members.order_by("pk"):
                     roll = rng.random()
                     if roll < 0.06:
                         exceptions[member_id] = {
