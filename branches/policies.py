@@ -194,6 +194,13 @@ POLICIES: dict[str, PolicyDef] = {
             choices=("monthly", "quarterly"),
         ),
         PolicyDef(
+            "mobile_lost_contact_days",
+            _("Days without a report or entry before a mobile member has lost contact"),
+            "文件三 三（一）",
+            180,
+            minimum=30,
+        ),
+        PolicyDef(
             "certificate_review_interval_years",
             _("Review of the mobile member certificate, every N years"),
             "文件三 三（一）",

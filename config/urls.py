@@ -67,6 +67,7 @@ urlpatterns = [
     path("members/import/", include("members.import_urls")),
     path("members/", include("members.urls")),
     path("education/", include("education.urls")),
+    path("mobility/", include("mobility.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
