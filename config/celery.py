@@ -43,5 +43,12 @@ BEAT_SCHEDULE = {
         "task": "education.tasks.run_education_cycles",
         "schedule": crontab(hour=1, minute=30),
     },
+    # monthly
+    # Mobile members without a report or entry for the policy's days (document 3,
+    # 三（一）); keyed by (mobile_lost_contact, YYYY-MM, province) in CycleRun.
+    "mobile-lost-contact": {
+        "task": "mobility.tasks.run_lost_contact",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

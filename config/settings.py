@@ -35,6 +35,8 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The public address, printed on certificates (the verification QR code).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -269,6 +271,11 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "education.models.CampaignStatus",
         "CampaignStepEnum": "education.models.CampaignStep",
         "RatingEnum": "education.models.Rating",
+        "ReportKindEnum": "mobility.models.ReportKind",
+        "EpisodeStatusEnum": "mobility.models.EpisodeStatus",
+        "CertificateStatusEnum": "mobility.models.CertificateStatus",
+        "MobilityYearReportStatusEnum": "mobility.models.YearReportStatus",
+        "InflowBasisEnum": "mobility.models.InflowBasis",
     },
 }
 

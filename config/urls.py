@@ -23,6 +23,10 @@ from education.party_school_api import (
 )
 from education.selfstudy_api import SelfStudyViewSet, StudyPlanViewSet, YearClosureViewSet
 from members.api import DuesViewSet, MemberViewSet, TransferViewSet
+from mobility.api import CertificateViewSet, EpisodeViewSet
+from mobility.pdf_views import verify_certificate
+from mobility.registry_api import MobileDatabaseViewSet, MobilityYearReportViewSet
+from mobility.report_api import InflowOpinionViewSet, MemberReportViewSet
 
 from . import views
 from .health import healthz
@@ -54,6 +58,12 @@ router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register(
     "party-spirit-schedules", PartySpiritScheduleViewSet, basename="party-spirit-schedule"
 )
+router.register("mobile-episodes", EpisodeViewSet, basename="mobile-episode")
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("mobile-reports", MemberReportViewSet, basename="mobile-report")
+router.register("inflow-opinions", InflowOpinionViewSet, basename="inflow-opinion")
+router.register("mobile-database", MobileDatabaseViewSet, basename="mobile-database")
+router.register("mobility-year-reports", MobilityYearReportViewSet, basename="mobility-year-report")
 
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),
@@ -68,6 +78,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("education/", include("education.urls")),
     path("mobility/", include("mobility.urls")),
+    path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

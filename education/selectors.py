@@ -224,13 +224,21 @@ def guest_candidates(actor, query: str, *, activity=None):
     actor's subtree and members granted to the actor by a workflow (a
     django-guardian object permission, unexpired). At most 20, by name.
 
-    The mobility app (《流动党员活动证》) will add the look-up by certificate
-    number here; until it exists there is no certificate data to search.
+    A certificate number (《流动党员活动证》) finds the member checked in with it
+    at an organisation the actor may change.
     """
+    from django.db.models import Q
+
+    from mobility.selectors import checked_in_member_ids
+
     query = (query or "").strip()
     if not query:
         return Member.objects.none()
-    members = Member.objects.visible_to(actor).filter(left_on__isnull=True, name__icontains=query)
+    members = Member.objects.filter(
+        Q(pk__in=Member.objects.visible_to(actor).filter(name__icontains=query).values("pk"))
+        | Q(pk__in=checked_in_member_ids(actor, query)),
+        left_on__isnull=True,
+    )
     if activity is not None:
         members = members.exclude(branch_id=activity.organization_id).exclude(
             attendances__activity=activity
@@ -241,15 +249,22 @@ def guest_candidates(actor, query: str, *, activity=None):
 def resolve_guest(actor, member_id: int) -> Member:
     """The member `actor` may record as a guest, or ValidationError naming the id.
 
-    A grant that expired or was revoked no longer reaches the member. The
-    mobility app will resolve a certificate number to a member here too.
+    A grant that expired or was revoked no longer reaches the member; a member
+    checked in by certificate at an organisation the actor may change is valid.
     """
     from django.core.exceptions import ValidationError
+    from django.db.models import Q
     from django.utils.translation import gettext as _
 
+    from mobility.selectors import checked_in_member_ids
+
     member = (
-        Member.objects.visible_to(actor)
-        .filter(pk=member_id, left_on__isnull=True)
+        Member.objects.filter(
+            Q(pk__in=Member.objects.visible_to(actor).values("pk"))
+            | Q(pk__in=checked_in_member_ids(actor)),
+            pk=member_id,
+            left_on__isnull=True,
+        )
         .select_related("branch")
         .first()
     )

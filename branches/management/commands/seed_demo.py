@@ -30,6 +30,10 @@ from education.demo_registries import ensure_registries
 from education.demo_selfstudy import ensure_self_study
 from members.demo import ensure_members, ensure_province_members, link_logins
 from members.models import Member
+from mobility.demo import ensure_mobility
+from mobility.demo_pdf import ensure_certificate_pdfs
+from mobility.demo_registry import ensure_year_reports
+from mobility.demo_reports import ensure_reports
 
 DEMO_PASSWORD = "Demo-2026-pb"  # noqa: S105 - published demo login, refused outside DEBUG
 ROLES_FROM = date(2024, 1, 1)
@@ -78,6 +82,12 @@ class Command(BaseCommand):
                 study = ensure_self_study(seed)  # closes last year: after every record of it
                 education["self-study records"] = study["self_study"] + study["guests"]
                 run_demo_cycles()  # as beat would today: reminders, reviews opened
+                mobility = {
+                    "mobile members away": ensure_mobility(seed),
+                    "certificate PDFs": ensure_certificate_pdfs(),
+                }
+                reports = ensure_reports(actor=admin)
+                year_reports = ensure_year_reports(actor=admin)
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
                 self.ensure_users()  # sd_org, now that its province exists
@@ -86,7 +96,8 @@ class Command(BaseCommand):
             f"Organisations: {Organization.objects.count()} ({created} new), "
             f"members: {Member.objects.count()} ({new_members} new), "
             f"activities: {new_activities} new, "
-            + ", ".join(f"{k}: {v} new" for k, v in education.items())
+            + ", ".join(f"{k}: {v} new" for k, v in (education | mobility).items())
+            + f", member reports: {reports}, year-end reports: {year_reports}"
             + " "
             f"in {time.monotonic() - started:.1f} s"
         )

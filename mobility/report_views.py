@@ -1,0 +1,226 @@
+"""Pages of members' reports, lost contact and the inflow side's opinion."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from branches import scoping
+from branches.models import Organization
+from config.forms import BootstrapFormMixin, add_service_errors
+from members import services as member_services
+from members.models import Handling, HandlingStage
+
+from . import reports
+from .models import Episode, EpisodeStatus, MemberReport, ReportKind
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ReportForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("kind"), choices=ReportKind.choices)
+    on = forms.DateField(label=gettext_lazy("date"), widget=DATE)
+    thoughts = forms.CharField(
+        label=gettext_lazy("thoughts"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    work = forms.CharField(
+        label=gettext_lazy("work"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    org_life = forms.CharField(
+        label=gettext_lazy("organisational life"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    new_address = forms.CharField(label=gettext_lazy("new address"), required=False, max_length=200)
+    new_employer = forms.CharField(
+        label=gettext_lazy("new employer"), required=False, max_length=200
+    )
+    new_contact = forms.CharField(label=gettext_lazy("new contact"), required=False, max_length=100)
+
+
+class OpinionForm(BootstrapFormMixin, forms.Form):
+    opinion = forms.CharField(
+        label=gettext_lazy("opinion"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    recommends_conversion = forms.BooleanField(
+        label=gettext_lazy("recommends conversion on time"), required=False
+    )
+    given_on = forms.DateField(label=gettext_lazy("date"), widget=DATE)
+
+
+class HandlingActionForm(forms.Form):
+    episode = forms.IntegerField()
+    stage = forms.ChoiceField(choices=HandlingStage.choices)
+    reason = forms.CharField()
+    on = forms.DateField()
+    deadline = forms.DateField(required=False)
+
+
+def _org(request, pk) -> Organization:
+    return get_object_or_404(Organization.objects.visible_to(request.user), pk=pk)
+
+
+def _episode(request, pk) -> Episode:
+    return get_object_or_404(
+        Episode.objects.visible_to(request.user).select_related(
+            "member", "outflow_branch", "inflow_organization"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def my_reports(request):
+    """The member's own page: report yearly and report changes (mobile-first)."""
+    episodes = list(
+        Episode.objects.visible_to(request.user)
+        .filter(member__user=request.user, status=EpisodeStatus.AWAY)
+        .select_related("outflow_branch", "inflow_organization")
+    )
+    today = timezone.localdate()
+    own = (
+        MemberReport.objects.visible_to(request.user)
+        .filter(episode__member__user=request.user)
+        .order_by("-on", "-pk")[:50]
+    )
+    return render(
+        request,
+        "mobility/reports/mine.html",
+        {
+            "episodes": episodes,
+            "form": ReportForm(initial={"on": today, "kind": ReportKind.YEARLY}),
+            "reports": own,
+        },
+    )
+
+
+@login_required
+def report_create(request, pk):
+    """Submit a report for one episode: by the member or by the outflow branch."""
+    episode = _episode(request, pk)
+    own = episode.member.user_id == request.user.pk
+    if not own:
+        scoping.require(request.user, scoping.CHANGE, episode.outflow_branch)
+    form = ReportForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.member_report_submit(actor=request.user, episode=episode, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The report was recorded."))
+            if own:
+                return redirect("mobility:my_reports")
+            return redirect("mobility:branch_reports", episode.outflow_branch_id)
+    return render(request, "mobility/reports/report_form.html", {"episode": episode, "form": form})
+
+
+@login_required
+def branch_reports(request, branch_pk):
+    """Who reported this year, who has not, and who lost contact."""
+    org = _org(request, branch_pk)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        raise Http404 from None
+    needed = reports.policy_in_force(org, "mobile_reports_per_year", today)
+    episodes = list(
+        reports.with_yearly_reports(reports.episodes_away(request.user, org), year)[:500]
+    )
+    recent = (
+        reports.reports_for(request.user)
+        .filter(episode__outflow_branch__path__descendant_of=org.path, year=year)
+        .order_by("-on", "-pk")[:50]
+    )
+    return render(
+        request,
+        "mobility/reports/branch.html",
+        {
+            "org": org,
+            "year": year,
+            "needed": needed,
+            "missing": [e for e in episodes if e.yearly_reports < needed],
+            "reported": [e for e in episodes if e.yearly_reports >= needed],
+            "lost": [e for e in episodes if e.lost_contact_since],
+            "recent": recent,
+            "can_change": scoping.can(request.user, scoping.CHANGE, org),
+        },
+    )
+
+
+@login_required
+def lost_contact(request, branch_pk):
+    """Members who lost contact; criticism first, then organisational handling."""
+    org = _org(request, branch_pk)
+    if request.method == "POST":
+        return _record_handling(request, org)
+    criticised = Handling.objects.filter(member=OuterRef("member"), stage=HandlingStage.CRITICISM)
+    episodes = reports.lost_contact(request.user, org).annotate(criticised=Exists(criticised))[:500]
+    stages = [(v, label) for v, label in HandlingStage.choices if v != HandlingStage.CRITICISM]
+    return render(
+        request,
+        "mobility/reports/lost_contact.html",
+        {
+            "org": org,
+            "episodes": episodes,
+            "stages": stages,
+            "reason": reports.LOST_CONTACT_REASON,
+            "today": timezone.localdate(),
+            "can_change": scoping.can(request.user, scoping.CHANGE, org),
+        },
+    )
+
+
+def _record_handling(request, org):
+    form = HandlingActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Fill in the measure, the reason and the date."))
+        return redirect("mobility:lost_contact", org.pk)
+    data = form.cleaned_data
+    episode = get_object_or_404(reports.lost_contact(request.user, org), pk=data["episode"])
+    try:
+        member_services.handling_record(
+            actor=request.user,
+            member=episode.member,
+            stage=data["stage"],
+            reason=data["reason"],
+            on=data["on"],
+            deadline=data["deadline"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The measure for %(name)s was recorded.") % {"name": episode.member}
+        )
+    return redirect("mobility:lost_contact", org.pk)
+
+
+@login_required
+def opinion(request, pk):
+    """The inflow organisation's opinion on a probationary member's conversion."""
+    episode = _episode(request, pk)
+    inflow = episode.inflow_organization
+    if inflow is None or not scoping.can(request.user, scoping.CHANGE, inflow):
+        raise Http404
+    form = OpinionForm(request.POST or None, initial={"given_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.inflow_opinion_give(actor=request.user, episode=episode, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The opinion was sent to the outflow branch."))
+            return redirect("mobility:opinion", episode.pk)
+    return render(
+        request,
+        "mobility/reports/opinion_form.html",
+        {"episode": episode, "form": form, "opinions": episode.opinions.select_related("given_by")},
+    )

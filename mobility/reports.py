@@ -1,0 +1,295 @@
+"""Members' reports, lost contact and the inflow side's opinion (document 3).
+
+- A mobile member reports to the outflow organisation at least once a year
+  (thoughts, work, organisational life) and whenever the address, employer
+  or contact changes (二（三）3); every report is contact.
+- No report and no certificate entry for `mobile_lost_contact_days` flags
+  the episode as lost contact (三（一）); contact clears the flag.
+- The inflow organisation gives its opinion on a probationary member's
+  conversion; the outflow branch decides (二（一）5, 二（二）5).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pghistory
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches import scoping
+from branches.models import Organization, User
+from branches.policies import policies_for_organizations, policy_in_force
+from members.models import MemberStatus
+
+from .models import Episode, EpisodeStatus, InflowOpinion, MemberReport, ReportKind
+
+BATCH = 1000
+LOST_CONTACT_CYCLE = "mobile_lost_contact"
+# document 3, 三（一）
+LOST_CONTACT_REASON = "无正当理由长期不与流入地和流出地党组织联系"
+
+
+def _audit(actor, action: str):
+    return pghistory.context(user=actor.pk if actor else None, action=action)
+
+
+def _touch(episode: Episode, on: date) -> None:
+    """Record contact on `on`; helper-m1's touch_contact when it exists."""
+    try:
+        from .services import touch_contact
+    except ImportError:
+        touch_contact = None
+    if touch_contact is not None:
+        touch_contact(episode, on)
+        return
+    fields = []
+    if episode.last_contact_on is None or on > episode.last_contact_on:
+        episode.last_contact_on = on
+        fields.append("last_contact_on")
+    if episode.lost_contact_since is not None:
+        episode.lost_contact_since = None
+        fields.append("lost_contact_since")
+    if fields:
+        episode.save(update_fields=fields)
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_report_submit(
+    *,
+    actor: User,
+    episode: Episode,
+    kind: str,
+    on: date,
+    thoughts: str = "",
+    work: str = "",
+    org_life: str = "",
+    new_address: str = "",
+    new_employer: str = "",
+    new_contact: str = "",
+) -> MemberReport:
+    """The member's yearly report or report of a change (document 3, 二（三）3).
+
+    By the member themself or entered by the outflow branch.
+    """
+    with _audit(actor, "mobility.report"):
+        episode = (
+            Episode.objects.select_for_update(of=("self",))
+            .select_related("member", "outflow_branch")
+            .get(pk=episode.pk)
+        )
+        if episode.member.user_id is None or episode.member.user_id != actor.pk:
+            scoping.require(actor, scoping.CHANGE, episode.outflow_branch)
+        if episode.status != EpisodeStatus.AWAY:
+            raise ValidationError(
+                {"episode": _("%(name)s is no longer away.") % {"name": episode.member}}
+            )
+        if on > timezone.localdate():
+            raise ValidationError({"on": _("The date of the report cannot be in the future.")})
+        if on < episode.started_on:
+            raise ValidationError(
+                {"on": _("The date of the report cannot be before the member left.")}
+            )
+        thoughts, work, org_life = thoughts.strip(), work.strip(), org_life.strip()
+        new_address, new_employer = new_address.strip(), new_employer.strip()
+        new_contact = new_contact.strip()
+        if kind == ReportKind.YEARLY:
+            for field, value, label in (
+                ("thoughts", thoughts, _("thoughts")),
+                ("work", work, _("work")),
+                ("org_life", org_life, _("organisational life")),
+            ):
+                if not value:
+                    raise ValidationError(
+                        {field: _("The yearly report needs “%(field)s”.") % {"field": label}}
+                    )
+            new_address = new_employer = new_contact = ""
+        elif kind == ReportKind.CHANGE:
+            if not (new_address or new_employer or new_contact):
+                raise ValidationError(
+                    {"new_address": _("Give the new address, the new employer or the new contact.")}
+                )
+            thoughts = work = org_life = ""
+        else:
+            raise ValidationError({"kind": _("Choose the kind of report.")})
+        report = MemberReport(
+            episode=episode,
+            kind=kind,
+            year=on.year,
+            on=on,
+            thoughts=thoughts,
+            work=work,
+            org_life=org_life,
+            new_address=new_address,
+            new_employer=new_employer,
+            new_contact=new_contact,
+            submitted_by=actor,
+        )
+        report.full_clean()
+        report.save()
+        if kind == ReportKind.CHANGE:
+            fields = []
+            for attr, value in (
+                ("destination_address", new_address),
+                ("destination_employer", new_employer),
+                ("contact", new_contact),
+            ):
+                if value:
+                    setattr(episode, attr, value)
+                    fields.append(attr)
+            episode.save(update_fields=fields)
+        _touch(episode, on)
+        return report
+
+
+@transaction.atomic
+def inflow_opinion_give(
+    *, actor: User, episode: Episode, opinion: str, recommends_conversion: bool, given_on: date
+) -> InflowOpinion:
+    """The inflow organisation's opinion on a probationary member's conversion."""
+    with _audit(actor, "mobility.inflow_opinion"):
+        episode = (
+            Episode.objects.select_for_update(of=("self",))
+            .select_related("member", "inflow_organization")
+            .get(pk=episode.pk)
+        )
+        if episode.inflow_organization is None:
+            raise ValidationError(
+                {
+                    "episode": _("%(name)s has not checked in at an inflow organisation.")
+                    % {"name": episode.member}
+                }
+            )
+        scoping.require(actor, scoping.CHANGE, episode.inflow_organization)
+        if episode.status != EpisodeStatus.AWAY:
+            raise ValidationError(
+                {"episode": _("%(name)s is no longer away.") % {"name": episode.member}}
+            )
+        if episode.member.status != MemberStatus.PROBATIONARY:
+            raise ValidationError(
+                {
+                    "episode": _(
+                        "%(name)s is not a probationary member: no opinion on conversion is needed."
+                    )
+                    % {"name": episode.member}
+                }
+            )
+        opinion = opinion.strip()
+        if not opinion:
+            raise ValidationError({"opinion": _("Write the opinion.")})
+        if given_on > timezone.localdate():
+            raise ValidationError({"given_on": _("The date cannot be in the future.")})
+        return InflowOpinion.objects.create(
+            episode=episode,
+            organization=episode.inflow_organization,
+            opinion=opinion,
+            recommends_conversion=recommends_conversion,
+            given_on=given_on,
+            given_by=actor,
+        )
+
+
+# --- lost contact -----------------------------------------------------------------------
+
+
+def detect_lost_contact(province_id: int, on: date) -> dict:
+    """Flag the episodes away without contact for longer than the policy.
+
+    Idempotent: flagged episodes are left alone (contact clears the flag), so
+    a second run on the same day changes nothing. `lost_contact_since` is the
+    last contact. Works in batches of ids.
+    """
+    away = Episode.objects.filter(
+        province_id=province_id, status=EpisodeStatus.AWAY, lost_contact_since__isnull=True
+    )
+    branch_ids = list(away.order_by().values_list("outflow_branch_id", flat=True).distinct())
+    branches = Organization.objects.filter(pk__in=branch_ids).only("pk", "path")
+    figures = policies_for_organizations(branches, on)
+    by_days: dict[int, list[int]] = {}
+    for branch_id, values in figures.items():
+        by_days.setdefault(values["mobile_lost_contact_days"], []).append(branch_id)
+    marked = 0
+    with pghistory.context(action="mobility.lost_contact"):
+        for days, branches_ids in by_days.items():
+            cutoff = on - timedelta(days=days)
+            due = away.filter(outflow_branch_id__in=branches_ids, last_contact_on__lt=cutoff)
+            last = 0
+            while True:
+                ids = list(
+                    due.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH]
+                )
+                if not ids:
+                    break
+                marked += Episode.objects.filter(
+                    pk__in=ids, lost_contact_since__isnull=True
+                ).update(lost_contact_since=F("last_contact_on"))
+                last = ids[-1]
+    return {"marked": marked}
+
+
+def lost_contact_cycle(province_id: int, on: date) -> dict | None:
+    """The monthly run for one province, once per (cycle, month, province)."""
+    from education.cycles import _unit
+
+    return _unit(
+        LOST_CONTACT_CYCLE,
+        on.strftime("%Y-%m"),
+        province_id,
+        lambda: detect_lost_contact(province_id, on),
+    )
+
+
+# --- selectors --------------------------------------------------------------------------
+
+
+def episodes_away(user, organization: Organization):
+    """Episodes away from the branches of `organization`'s subtree, seen by `user`."""
+    return (
+        Episode.objects.visible_to(user)
+        .filter(
+            status=EpisodeStatus.AWAY,
+            outflow_branch__path__descendant_of=organization.path,
+        )
+        .select_related("member", "outflow_branch", "inflow_organization")
+        .order_by("member__name", "pk")
+    )
+
+
+def with_yearly_reports(queryset, year: int):
+    return queryset.annotate(
+        yearly_reports=Count(
+            "reports", filter=Q(reports__kind=ReportKind.YEARLY, reports__year=year)
+        )
+    )
+
+
+def missing_yearly_report(user, organization: Organization, year: int, on: date | None = None):
+    """Episodes away of the subtree with fewer yearly reports than the policy asks."""
+    needed = policy_in_force(organization, "mobile_reports_per_year", on)
+    return with_yearly_reports(episodes_away(user, organization), year).filter(
+        yearly_reports__lt=needed
+    )
+
+
+def lost_contact(user, organization: Organization):
+    return episodes_away(user, organization).filter(lost_contact_since__isnull=False)
+
+
+def reports_for(user):
+    return MemberReport.objects.visible_to(user).select_related(
+        "episode__member", "episode__outflow_branch"
+    )
+
+
+def opinions_for_member(user, member):
+    return (
+        InflowOpinion.objects.visible_to(user)
+        .filter(episode__member=member)
+        .select_related("organization", "given_by")
+    )

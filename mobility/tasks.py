@@ -1,0 +1,61 @@
+"""Background work of mobile-member management (document 3)."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def render_certificate_pdf(certificate_id: int) -> bool:
+    """Render the certificate's PDF; a no-op while the stored one is current."""
+    from .certificate_pdf import render_certificate
+    from .models import Certificate
+
+    try:
+        return render_certificate(certificate_id)
+    except Certificate.DoesNotExist:
+        return False
+
+
+@shared_task(acks_late=True)
+def build_year_report(report_id: int) -> bool:
+    """Compute the figures and render the PDF and .xlsx of a draft year-end
+    report (document 3, 四). Safe to run twice; a submitted report is kept."""
+    from .year_report import build
+
+    return build(report_id)
+
+
+@shared_task(bind=True, acks_late=True)
+def run_lost_contact(self, on: str | None = None) -> dict:
+    """Monthly: enqueue lost-contact detection (document 3, 三（一）) per province."""
+    from datetime import date
+
+    from celery.utils import uuid
+    from django.db import transaction
+    from django.utils import timezone
+
+    from education.cycles import provinces
+
+    day = date.fromisoformat(on) if on else timezone.localdate()
+    queue = (self.request.delivery_info or {}).get("routing_key") or None
+    tasks = {}
+    for province_id in provinces():
+        task_id = tasks[province_id] = uuid()
+        transaction.on_commit(
+            lambda pk=province_id, task_id=task_id: run_province_lost_contact.apply_async(
+                (pk, day.isoformat()), task_id=task_id, queue=queue
+            )
+        )
+    return {"on": day.isoformat(), "tasks": tasks}
+
+
+@shared_task(acks_late=True)
+def run_province_lost_contact(province_id: int, on: str | None = None) -> dict | None:
+    """Flag one province's lost contacts once a month (CycleRun keyed); None when done."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from .reports import lost_contact_cycle
+
+    day = date.fromisoformat(on) if on else timezone.localdate()
+    return lost_contact_cycle(province_id, day)
