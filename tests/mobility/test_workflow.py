@@ -176,7 +176,7 @@ def test_issue_before_stamp_is_refused(world):
     cert = services.certificate_request(actor=world["u"]["outflow"], episode=episode)
     with pytest.raises(ValidationError) as error:
         services.certificate_issue(actor=world["u"]["outflow"], certificate=cert)
-    assert "stamp" in str(error.value.message_dict["status"])
+    assert "盖章" in str(error.value.message_dict["status"])
     assert Certificate.objects.get(pk=cert.pk).number == ""
 
 
@@ -189,7 +189,7 @@ def test_check_in_twice_is_refused(world):
             inflow_organization=world["b"]["branch1"],
             basis="mobile_org",
         )
-    assert "already checked in" in str(error.value.message_dict["status"])
+    assert "已在" in str(error.value.message_dict["status"])
 
 
 def test_check_in_needs_a_known_number_a_basis_and_a_grassroots_org(world):
@@ -222,7 +222,7 @@ def test_entry_before_check_in_is_refused(world):
         services.entry_org_life(
             actor=world["u"]["outflow"], certificate=cert, on=TODAY, description="学习"
         )
-    assert "checks the member in" in str(error.value.message_dict["status"])
+    assert "报到" in str(error.value.message_dict["status"])
     assert not CertificateEntry.objects.exists()
 
 
@@ -256,7 +256,7 @@ def test_quarterly_dues_only_where_the_policy_allows(world):
     }
     with pytest.raises(ValidationError) as error:
         services.entry_dues(**kwargs)
-    assert "monthly" in str(error.value.message_dict["months"])
+    assert "按月" in str(error.value.message_dict["months"])
     assert not DuesPayment.objects.exists()
     PolicyOverrideFactory(
         organization=world["a"]["county"], key="mobile_dues_period", value="quarterly"
