@@ -149,6 +149,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 services.certificate_check_in,
                 actor=request.user,
                 number=data["number"],
+                code=data["code"],
                 inflow_organization=inflow,
                 basis=data["basis"],
             )

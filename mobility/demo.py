@@ -5,7 +5,7 @@ members' branch with three months of entries, one back home. Idempotent."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -14,7 +14,7 @@ from branches.models import Organization, Role, RoleAssignment, User
 from members.models import DuesPayment, Member
 
 from . import services
-from .models import Episode
+from .models import Certificate, Episode
 
 OUTFLOW_CODE = "SC-NC-LZ-T1-01"
 INFLOW_USER = ("hz_mobile_secretary", "吴海峰")
@@ -100,6 +100,7 @@ def ensure_mobility(seed: int = 0) -> int:
         cert = services.certificate_check_in(
             actor=inflow_secretary,
             number=cert.number,
+            code=cert.verification_code,
             inflow_organization=inflow,
             basis="mobile_org",
         )
@@ -132,4 +133,28 @@ def ensure_mobility(seed: int = 0) -> int:
                 amount=Decimal(rng.choice(["12.00", "18.50", "25.00", "30.00"])),
                 paid_on=day,
             )
+    _backdate_steps(branch)
     return created
+
+
+def _backdate_steps(branch: Organization) -> None:
+    """The steps ran just now; date them as they would have happened: around the
+    day of leaving, so that entries come after the check-in."""
+    steps = {
+        "requested_at": 0,
+        "stamped_at": 2,
+        "issued_at": 3,
+        "checked_in_at": 12,
+    }
+    for cert in Certificate.objects.filter(episode__outflow_branch=branch).select_related(
+        "episode"
+    ):
+        base = timezone.make_aware(
+            datetime.combine(cert.episode.reported_on, datetime.min.time())
+        ) + timedelta(hours=10)
+        changes = {
+            field: base + timedelta(days=days)
+            for field, days in steps.items()
+            if getattr(cert, field) is not None
+        }
+        Certificate.objects.filter(pk=cert.pk).update(**changes)

@@ -39,10 +39,17 @@ class EpisodeForm(BootstrapFormMixin, forms.ModelForm):
 
 class CheckInLookupForm(BootstrapFormMixin, forms.Form):
     number = forms.CharField(label=_("certificate number"), max_length=32)
+    code = forms.CharField(
+        label=_("verification code"),
+        max_length=20,
+        help_text=_("Printed under the QR code of the certificate."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
 
 
 class CheckInForm(BootstrapFormMixin, forms.Form):
     number = forms.CharField(widget=forms.HiddenInput, max_length=32)
+    code = forms.CharField(widget=forms.HiddenInput, max_length=20)
     inflow_organization = forms.ModelChoiceField(
         label=_("inflow organisation"), queryset=Organization.objects.none()
     )

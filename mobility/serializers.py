@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .models import Certificate, CertificateEntry, Episode, InflowBasis, Reason
@@ -68,6 +69,9 @@ class EpisodeWriteSerializer(serializers.Serializer):
 
 class CheckInSerializer(serializers.Serializer):
     number = serializers.CharField(max_length=32)
+    code = serializers.CharField(
+        max_length=20, help_text=_("The verification code printed on the certificate.")
+    )
     inflow_organization = serializers.IntegerField()
     basis = serializers.ChoiceField(choices=InflowBasis.choices)
 

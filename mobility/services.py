@@ -8,6 +8,7 @@ refuses an illegal transition with a ValidationError on "status".
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -184,11 +185,37 @@ def certificate_request(*, actor: User, episode: Episode) -> Certificate:
         )
 
 
+# Upper-case letters and digits without look-alikes (0/O, 1/I/L): typed off paper.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+
 def _new_verification_code() -> str:
     while True:
-        code = secrets.token_urlsafe(8)[:10]
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if not Certificate.objects.filter(verification_code=code).exists():
             return code
+
+
+def normalize_code(code: str) -> str:
+    """What a person typed: case, spaces and dashes do not matter."""
+    return re.sub(r"[\s\-]", "", code or "").upper()
+
+
+def issued_certificate(number: str, code: str) -> Certificate | None:
+    """The certificate with this number AND verification code, else None.
+
+    Both are printed on the paper certificate; the number alone (sequential)
+    must not reveal whose certificate it is.
+    """
+    number, code = (number or "").strip(), normalize_code(code)
+    if not number or not code:
+        return None
+    return (
+        Certificate.objects.filter(number=number, verification_code__iexact=code)
+        .select_related("member", "episode", "episode__outflow_branch")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -277,18 +304,23 @@ def _grant_inflow(certificate: Certificate, expires_at: datetime) -> None:
 
 @transaction.atomic
 def certificate_check_in(
-    *, actor: User, number: str, inflow_organization: Organization, basis: str
+    *, actor: User, number: str, code: str, inflow_organization: Organization, basis: str
 ) -> Certificate:
-    """The inflow organisation (any province) verifies the certificate and checks the
-    member in; it is filed with its upper organisation (document 3, 二（二）)."""
+    """The inflow organisation (any province) verifies the certificate by its number
+    and verification code and checks the member in; it is filed with its upper
+    organisation (document 3, 二（二）)."""
     with _audit(actor, "mobility.certificate_check_in"):
         inflow = Organization.objects.get(pk=inflow_organization.pk)
         scoping.require(actor, scoping.CHANGE, inflow)
-        number = (number or "").strip()
-        certificate = Certificate.objects.filter(number=number).first() if number else None
+        certificate = issued_certificate(number, code)
         if certificate is None:
             raise ValidationError(
-                {"number": _("No certificate has the number “%(number)s”.") % {"number": number}}
+                {
+                    "number": _(
+                        "No certificate has the number “%(number)s” with this verification code."
+                    )
+                    % {"number": (number or "").strip()}
+                }
             )
         certificate = _lock_certificate(certificate)
         if certificate.status == CertificateStatus.CHECKED_IN:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
@@ -29,10 +30,10 @@ from .forms import (
 from .models import ACTIVE_CERTIFICATE, Certificate, CertificateStatus, Episode, EpisodeStatus
 
 
-def _active_prefetch():
+def _active_prefetch(user):
     return Prefetch(
         "certificates",
-        queryset=Certificate.objects.filter(status__in=ACTIVE_CERTIFICATE),
+        queryset=Certificate.objects.visible_to(user).filter(status__in=ACTIVE_CERTIFICATE),
         to_attr="active_certificates",
     )
 
@@ -102,7 +103,7 @@ def branch_page(request, branch_pk):
         Episode.objects.visible_to(request.user)
         .filter(outflow_branch=branch, status=EpisodeStatus.AWAY)
         .select_related("member", "outflow_branch", "inflow_organization")
-        .prefetch_related(_active_prefetch())
+        .prefetch_related(_active_prefetch(request.user))
         .order_by("member__name")
     )
     committee = services.grassroots_committee_of(branch)
@@ -127,7 +128,11 @@ def _episode(request, pk) -> Episode:
 @login_required
 def episode_page(request, pk):
     episode = _episode(request, pk)
-    certificates = list(episode.certificates.select_related("checked_in_org", "filed_with"))
+    certificates = list(
+        Certificate.objects.visible_to(request.user)
+        .filter(episode=episode)
+        .select_related("checked_in_org", "filed_with")
+    )
     active = next((c for c in certificates if c.status in ACTIVE_CERTIFICATE), None)
     today = timezone.localdate()
     return render(
@@ -249,8 +254,25 @@ def _writable_grassroots(user):
     )
 
 
+LOOKUP_LIMIT = 30  # certificate look-ups per user and minute
+
+
+def _lookups_exceeded(user) -> bool:
+    """A fixed one-minute window per user: numbers are sequential, codes are not."""
+    key = f"mobility:check-in:{user.pk}:{int(timezone.now().timestamp() // 60)}"
+    cache.add(key, 0, timeout=70)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=70)
+        count = 1
+    return count > LOOKUP_LIMIT
+
+
 @login_required
 def check_in(request):
+    """The inflow side looks a certificate up by its number and verification code
+    (both on the paper certificate), checks the particulars, then checks it in."""
     organizations = _writable_grassroots(request.user)
     if not organizations.exists():
         raise Http404
@@ -265,6 +287,7 @@ def check_in(request):
                 cert = services.certificate_check_in(
                     actor=request.user,
                     number=d["number"],
+                    code=d["code"],
                     inflow_organization=d["inflow_organization"],
                     basis=d["basis"],
                 )
@@ -273,21 +296,31 @@ def check_in(request):
             else:
                 messages.success(request, _("%(name)s is checked in.") % {"name": cert.member})
                 return redirect("mobility:inflow", org_pk=cert.checked_in_org_id)
-        number = request.POST.get("number", "")
-    elif lookup.is_valid():
-        number = lookup.cleaned_data["number"].strip()
-        form = CheckInForm(initial={"number": number}, organizations=organizations)
-    else:
-        number = ""
-    if number:
-        certificate = (
-            Certificate.objects.filter(number=number, status=CertificateStatus.ISSUED)
-            .select_related("member", "episode", "episode__outflow_branch")
-            .first()
+        certificate = services.issued_certificate(
+            request.POST.get("number", ""), request.POST.get("code", "")
         )
-        if certificate is None and form is not None and not form.errors:
-            lookup.add_error("number", _("No issued certificate has this number."))
-            form = None
+    elif lookup.is_valid():
+        if _lookups_exceeded(request.user):
+            lookup.add_error(None, _("Too many lookups. Please wait a minute."))
+        else:
+            d = lookup.cleaned_data
+            certificate = services.issued_certificate(d["number"], d["code"])
+            if certificate is None or certificate.status != CertificateStatus.ISSUED:
+                certificate = None
+                lookup.add_error(
+                    "number",
+                    _("No issued certificate has this number and verification code."),
+                )
+            else:
+                form = CheckInForm(
+                    initial={
+                        "number": certificate.number,
+                        "code": certificate.verification_code,
+                    },
+                    organizations=organizations,
+                )
+    if certificate is not None and certificate.status != CertificateStatus.ISSUED:
+        certificate = None
     return render(
         request,
         "mobility/check_in.html",
@@ -301,22 +334,20 @@ def inflow_page(request, org_pk):
         Organization.objects.visible_to(request.user, scoping.CHANGE), pk=org_pk
     )
     certificates = list(
-        Certificate.objects.filter(
-            status=CertificateStatus.CHECKED_IN, episode__inflow_organization=organization
-        )
+        Certificate.objects.visible_to(request.user)
+        .filter(status=CertificateStatus.CHECKED_IN, episode__inflow_organization=organization)
         .select_related("member", "episode", "episode__outflow_branch")
         .order_by("member__name")
     )
     today = timezone.localdate()
+    for c in certificates:  # one pair of forms a row, with ids of their own
+        c.org_life_form = OrgLifeForm(initial={"on": today}, auto_id=f"id_c{c.pk}_%s")
+        c.dues_form = DuesEntryForm(
+            initial={"period_start": today.replace(day=1), "paid_on": today, "months": 1},
+            auto_id=f"id_c{c.pk}_%s",
+        )
     return render(
         request,
         "mobility/inflow.html",
-        {
-            "organization": organization,
-            "certificates": certificates,
-            "org_life_form": OrgLifeForm(initial={"on": today}),
-            "dues_form": DuesEntryForm(
-                initial={"period_start": today.replace(day=1), "paid_on": today, "months": 1}
-            ),
-        },
+        {"organization": organization, "certificates": certificates},
     )

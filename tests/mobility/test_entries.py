@@ -56,6 +56,7 @@ def world():
     cert = services.certificate_check_in(
         actor=users["inflow"],
         number=cert.number,
+        code=cert.verification_code,
         inflow_organization=b["branch1"],
         basis="employer",
     )

@@ -75,6 +75,7 @@ def checked_in(world):
     return services.certificate_check_in(
         actor=world["u"]["inflow"],
         number=cert.number,
+        code=cert.verification_code,
         inflow_organization=world["b"]["branch1"],
         basis="mobile_org",
     )
@@ -87,6 +88,7 @@ def test_the_full_workflow_across_two_provinces(world):
     cert = services.certificate_request(actor=u["outflow"], episode=episode)
     assert cert.status == "requested" and cert.requested_by == u["outflow"]
     assert len(cert.verification_code) == 10
+    assert set(cert.verification_code) <= set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
 
     # The branch secretary cannot stamp: the grassroots committee does.
     with pytest.raises(Http404):
@@ -103,7 +105,11 @@ def test_the_full_workflow_across_two_provinces(world):
     assert not Episode.objects.visible_to(u["inflow"]).exists()
 
     cert = services.certificate_check_in(
-        actor=u["inflow"], number=cert.number, inflow_organization=b["branch1"], basis="mobile_org"
+        actor=u["inflow"],
+        number=cert.number,
+        code=cert.verification_code,
+        inflow_organization=b["branch1"],
+        basis="mobile_org",
     )
     assert cert.status == "checked_in" and cert.filed_with == b["township"]
     episode.refresh_from_db()
@@ -186,6 +192,7 @@ def test_check_in_twice_is_refused(world):
         services.certificate_check_in(
             actor=world["u"]["inflow"],
             number=cert.number,
+            code=cert.verification_code,
             inflow_organization=world["b"]["branch1"],
             basis="mobile_org",
         )
@@ -197,12 +204,31 @@ def test_check_in_needs_a_known_number_a_basis_and_a_grassroots_org(world):
     u, b = world["u"], world["b"]
     with pytest.raises(ValidationError) as error:
         services.certificate_check_in(
-            actor=u["inflow"], number="X-1", inflow_organization=b["branch1"], basis="mobile_org"
+            actor=u["inflow"],
+            number="X-1",
+            code=cert.verification_code,
+            inflow_organization=b["branch1"],
+            basis="mobile_org",
         )
     assert "X-1" in str(error.value.message_dict["number"])
+    # The right number with another certificate's code, or none, is no match either.
+    for code in ("", "ABCDEFGHJK"):
+        with pytest.raises(ValidationError) as error:
+            services.certificate_check_in(
+                actor=u["inflow"],
+                number=cert.number,
+                code=code,
+                inflow_organization=b["branch1"],
+                basis="mobile_org",
+            )
+        assert cert.number in str(error.value.message_dict["number"])
     with pytest.raises(ValidationError) as error:
         services.certificate_check_in(
-            actor=u["inflow"], number=cert.number, inflow_organization=b["branch1"], basis="x"
+            actor=u["inflow"],
+            number=cert.number,
+            code=cert.verification_code,
+            inflow_organization=b["branch1"],
+            basis="x",
         )
     assert "basis" in error.value.message_dict
     # Someone outside the inflow organisation cannot check in there.
@@ -210,6 +236,7 @@ def test_check_in_needs_a_known_number_a_basis_and_a_grassroots_org(world):
         services.certificate_check_in(
             actor=u["other_b"],
             number=cert.number,
+            code=cert.verification_code,
             inflow_organization=b["branch1"],
             basis="mobile_org",
         )

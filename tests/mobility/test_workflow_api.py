@@ -82,9 +82,17 @@ def test_the_workflow_through_the_api(world):
 
     inflow = api(u["inflow"])
     assert inflow.get(f"/api/v1/mobile-episodes/{episode_id}/").status_code == 404
+    check_in = {"number": issued["number"], "inflow_organization": b["branch1"].pk}
+    wrong = inflow.post(
+        "/api/v1/certificates/check-in/",
+        {**check_in, "code": "AAAAAAAAAA", "basis": "employer"},
+        format="json",
+    )
+    assert wrong.status_code == 400 and issued["number"] in wrong.json()["number"][0]
+    code = Certificate.objects.get(pk=cert["id"]).verification_code
     checked = inflow.post(
         "/api/v1/certificates/check-in/",
-        {"number": issued["number"], "inflow_organization": b["branch1"].pk, "basis": "employer"},
+        {**check_in, "code": code, "basis": "employer"},
         format="json",
     )
     assert checked.status_code == 200 and checked.json()["status"] == "checked_in"

@@ -81,11 +81,23 @@ def test_the_workflow_through_the_pages(client, world):
     # The inflow secretary looks the number up and checks the member in.
     client.force_login(u["inflow"])
     assert client.get(url).status_code == 404
-    lookup = client.get(reverse("mobility:check_in"), {"number": cert.number})
+    # The number alone is sequential: it shows nobody's name.
+    client.get(reverse("mobility:check_in"))  # shows (and clears) the last step's message
+    for code in ("", "WRONGCODE2"):
+        lookup = client.get(reverse("mobility:check_in"), {"number": cert.number, "code": code})
+        assert "赵外出" not in lookup.content.decode()
+    # The code as typed off paper: lower case, with a space.
+    typed = f"{cert.verification_code[:5].lower()} {cert.verification_code[5:]}"
+    lookup = client.get(reverse("mobility:check_in"), {"number": cert.number, "code": typed})
     assert "赵外出" in lookup.content.decode()
     response = client.post(
         reverse("mobility:check_in"),
-        {"number": cert.number, "inflow_organization": b["branch1"].pk, "basis": "mobile_org"},
+        {
+            "number": cert.number,
+            "code": typed,
+            "inflow_organization": b["branch1"].pk,
+            "basis": "mobile_org",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("mobility:inflow", args=[b["branch1"].pk])
@@ -209,6 +221,7 @@ def _away(world, branch, n):
         services.certificate_check_in(
             actor=world["u"]["inflow"],
             number=cert.number,
+            code=cert.verification_code,
             inflow_organization=world["b"]["branch1"],
             basis="mobile_org",
         )
