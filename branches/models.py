@@ -507,6 +507,10 @@ class ReminderKind(models.TextChoices):
     LEADER_LECTURE = "leader_lecture", _("Leader has not given this year's party lecture")
     CAMPAIGN_OPEN = "campaign_open", _("Review campaign opened")
     CAMPAIGN_INCOMPLETE = "campaign_incomplete", _("Review campaign closed incomplete")
+    CERTIFICATE_REVIEW = (
+        "certificate_review",
+        _("Mobile member certificate due for its yearly review"),
+    )
 
 
 class Reminder(models.Model):

@@ -44,10 +44,11 @@ BEAT_SCHEDULE = {
         "schedule": crontab(hour=1, minute=30),
     },
     # monthly
-    # Mobile members without a report or entry for the policy's days (document 3,
-    # 三（一）); keyed by (mobile_lost_contact, YYYY-MM, province) in CycleRun.
-    "mobile-lost-contact": {
-        "task": "mobility.tasks.run_lost_contact",
+    # Mobile members without a report or entry for the policy's days, and the
+    # certificates' yearly reviews still to do (document 3, 三（一）); keyed by
+    # (cycle, YYYY-MM, province) in CycleRun.
+    "mobility-cycles": {
+        "task": "mobility.tasks.run_mobility_cycles",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
 }

@@ -268,6 +268,10 @@ class CertificateReview(models.Model):
     def __str__(self) -> str:
         return f"{self.certificate} {self.year}"
 
+    @classmethod
+    def scope_self_q(cls, user, scope) -> Q:
+        return Q(certificate__member__user_id=user.pk)
+
 
 class EntryKind(models.TextChoices):
     ORG_LIFE = "org_life", _("Organisational life attended")
@@ -319,6 +323,10 @@ class CertificateEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} {self.on} {self.get_kind_display()}"
+
+    @classmethod
+    def scope_self_q(cls, user, scope) -> Q:
+        return Q(certificate__member__user_id=user.pk)
 
 
 class ReportKind(models.TextChoices):

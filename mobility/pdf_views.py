@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import certificate_pdf
-from .models import Certificate, Episode
+from .models import Certificate, CertificateEntry, Episode
 
 VERIFY_LIMIT = 30  # lookups per IP address and minute
 PDF_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
@@ -62,11 +62,21 @@ def my_mobility(request):
         .select_related("episode", "checked_in_org")
         .order_by("-requested_at")
     )
+    entries = (
+        CertificateEntry.objects.visible_to(request.user)
+        .filter(certificate__member__user=request.user)
+        .select_related("organization", "certificate")
+        .order_by("-on", "-pk")
+    )
     by_episode: dict[int, list] = {}
     for certificate in certificates:
         by_episode.setdefault(certificate.episode_id, []).append(certificate)
+    entries_by_episode: dict[int, list] = {}
+    for entry in entries:
+        entries_by_episode.setdefault(entry.certificate.episode_id, []).append(entry)
     for episode in episodes:
         episode.my_certificates = by_episode.get(episode.pk, [])
+        episode.my_entries = entries_by_episode.get(episode.pk, [])
     return render(request, "mobility/pdf/mine.html", {"episodes": episodes})
 
 

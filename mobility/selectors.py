@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches import scoping
@@ -84,7 +85,7 @@ def episode_timeline(episode: Episode) -> list[dict]:
             ("certificate_returned", c.returned_at, c.returned_by, ""),
         ]:
             if at:
-                rows.append({"on": at.date(), "kind": kind, "label": label, "by": by})
+                rows.append({"on": timezone.localdate(at), "kind": kind, "label": label, "by": by})
         if c.status == CertificateStatus.CANCELLED:
             rows.append({"on": None, "kind": "cancelled", "label": c.cancelled_reason, "by": None})
     for r in CertificateReview.objects.filter(certificate__episode=episode).select_related(

@@ -24,6 +24,7 @@ from branches.policies import policy_in_force
 from members.models import Member
 
 from .certificate_pdf import queue_render
+from .cycles import resolve_review_reminders
 from .models import (
     ACTIVE_CERTIFICATE,
     Certificate,
@@ -408,6 +409,7 @@ def certificate_review(
             notes=notes.strip(),
             reviewed_by=actor,
         )
+        resolve_review_reminders(certificate, year)
         if certificate.status == CertificateStatus.CHECKED_IN:
             episode = certificate.episode
             base = max(_grant_expiry(episode), timezone.now())
@@ -458,6 +460,7 @@ def certificate_return(
         episode.save(update_fields=["status", "returned_on", "return_review"])
         certificate.episode = episode
         _revoke_inflow(certificate)
+        resolve_review_reminders(certificate)
         queue_render(certificate)
         return certificate
 
@@ -476,6 +479,7 @@ def certificate_cancel(*, actor: User, certificate: Certificate, reason: str) ->
         certificate.cancelled_reason = reason.strip()
         certificate.save(update_fields=["status", "cancelled_reason"])
         _revoke_inflow(certificate)
+        resolve_review_reminders(certificate)
         queue_render(certificate)
         return certificate
 

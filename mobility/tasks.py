@@ -25,8 +25,9 @@ def build_year_report(report_id: int) -> bool:
 
 
 @shared_task(bind=True, acks_late=True)
-def run_lost_contact(self, on: str | None = None) -> dict:
-    """Monthly: enqueue lost-contact detection (document 3, 三（一）) per province."""
+def run_mobility_cycles(self, on: str | None = None) -> dict:
+    """Monthly: enqueue, per province, lost-contact detection (document 3, 三（一）)
+    and the reminders of the certificates' yearly reviews."""
     from datetime import date
 
     from celery.utils import uuid
@@ -39,12 +40,13 @@ def run_lost_contact(self, on: str | None = None) -> dict:
     queue = (self.request.delivery_info or {}).get("routing_key") or None
     tasks = {}
     for province_id in provinces():
-        task_id = tasks[province_id] = uuid()
-        transaction.on_commit(
-            lambda pk=province_id, task_id=task_id: run_province_lost_contact.apply_async(
-                (pk, day.isoformat()), task_id=task_id, queue=queue
+        for task in (run_province_lost_contact, run_province_certificate_reviews):
+            task_id = tasks[f"{task.name}:{province_id}"] = uuid()
+            transaction.on_commit(
+                lambda task=task, pk=province_id, task_id=task_id: task.apply_async(
+                    (pk, day.isoformat()), task_id=task_id, queue=queue
+                )
             )
-        )
     return {"on": day.isoformat(), "tasks": tasks}
 
 
@@ -59,3 +61,17 @@ def run_province_lost_contact(province_id: int, on: str | None = None) -> dict |
 
     day = date.fromisoformat(on) if on else timezone.localdate()
     return lost_contact_cycle(province_id, day)
+
+
+@shared_task(acks_late=True)
+def run_province_certificate_reviews(province_id: int, on: str | None = None) -> dict | None:
+    """Remind one province's branches of the certificates' yearly reviews, once a
+    month (CycleRun keyed); None when done."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from .cycles import certificate_review_cycle
+
+    day = date.fromisoformat(on) if on else timezone.localdate()
+    return certificate_review_cycle(province_id, day)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +16,7 @@ from branches.models import Organization
 from config.forms import add_service_errors
 from members.models import Member
 
-from . import selectors, services
+from . import cycles, selectors, services
 from .forms import (
     CancelForm,
     CheckInForm,
@@ -31,9 +31,14 @@ from .models import ACTIVE_CERTIFICATE, Certificate, CertificateStatus, Episode,
 
 
 def _active_prefetch(user):
+    year = timezone.localdate().year
     return Prefetch(
         "certificates",
-        queryset=Certificate.objects.visible_to(user).filter(status__in=ACTIVE_CERTIFICATE),
+        queryset=Certificate.objects.visible_to(user)
+        .filter(status__in=ACTIVE_CERTIFICATE)
+        .annotate(
+            review_due=Exists(cycles.due_for_review(year).filter(pk=OuterRef("pk"))),
+        ),
         to_attr="active_certificates",
     )
 

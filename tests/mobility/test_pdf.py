@@ -249,6 +249,31 @@ def test_member_page_lists_own_certificate_with_pdf_link(
     assert reverse("mobility:mine") in mine
 
 
+def test_member_page_lists_the_entries_on_own_certificate_only(world, client):
+    certificate = world["certificate"]
+    other = make_certificate(
+        world["a"]["branch2"], world["b"]["branch2"], name="李建国", code="ZZZZ3333ZZ", seq=8
+    )
+    for cert, text in ((certificate, "九月主题党日"), (other, "别人的党日")):
+        CertificateEntry.objects.create(
+            certificate=cert,
+            kind="org_life",
+            on=datetime.date(2026, 9, 10),
+            organization=cert.checked_in_org or world["b"]["branch1"],
+            description=text,
+            recorded_by=cert.requested_by,
+        )
+    client.force_login(certificate.member.user)
+    page = client.get(reverse("mobility:mine")).content.decode()
+    assert "九月主题党日" in page and "2026年9月10日" in page
+    assert "别人的党日" not in page
+    # Through the scoping entry point, too.
+    user = certificate.member.user
+    assert list(
+        CertificateEntry.objects.visible_to(user).values_list("description", flat=True)
+    ) == ["九月主题党日"]
+
+
 def test_verification_page_shows_validity_and_nothing_private(world, client):
     response = client.get(reverse("verify_certificate", args=["K7QW2M9XTP"]))
     assert response.status_code == 200
