@@ -14,7 +14,9 @@ Every query on organisation-owned data goes through
 A model opts in with `objects = ScopedQuerySet.as_manager()` and names the
 path to its organisation in `scope_field` (default "organization"; "" for
 Organization itself; a tuple when the row belongs to several organisations,
-e.g. both sides of a transfer).
+e.g. both sides of a transfer). `scope_field_when` limits a side to rows
+matching a condition, e.g. the inflow side of a mobile member's episode
+sees it only while the member is away.
 """
 
 from __future__ import annotations
@@ -165,10 +167,15 @@ def filter_visible(queryset: models.QuerySet, user, action: str = VIEW) -> model
     if isinstance(scope_fields, str):
         scope_fields = (scope_fields,)
     condition = Q()
+    only_when = getattr(model, "scope_field_when", {})
     for scope_field in scope_fields:  # several: the row is seen from each side
         prefix = f"{scope_field}__" if scope_field else ""
+        side = Q()
         for path in scope.subtree_paths:
-            condition |= Q(**{f"{prefix}path__descendant_of": path})
+            side |= Q(**{f"{prefix}path__descendant_of": path})
+        if side and scope_field in only_when:  # this side sees the row only while...
+            side &= only_when[scope_field]
+        condition |= side
     if scope.own_org_ids and hasattr(model, "scope_self_q"):
         condition |= model.scope_self_q(user, scope)
     grant = _grant_q(user, model, action)

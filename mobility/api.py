@@ -14,7 +14,7 @@ from branches.models import Organization
 from members.models import Member
 
 from . import services
-from .models import Certificate, Episode
+from .models import Certificate, CertificateEntry, Episode
 from .serializers import (
     CancelSerializer,
     CertificateSerializer,
@@ -65,6 +65,34 @@ class EpisodeViewSet(
         )
         return Response(CertificateSerializer(certificate).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=ReturnSerializer, responses=EpisodeSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_home(self, request, pk=None):
+        """The member is back and holds no certificate in use."""
+        serializer = ReturnSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        episode = _call(
+            services.episode_return,
+            actor=request.user,
+            episode=self.get_object(),
+            **serializer.validated_data,
+        )
+        return Response(EpisodeSerializer(episode).data)
+
+    @extend_schema(request=CancelSerializer, responses=EpisodeSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """The registration was a mistake; only without a certificate in use."""
+        serializer = CancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        episode = _call(
+            services.episode_cancel,
+            actor=request.user,
+            episode=self.get_object(),
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(EpisodeSerializer(episode).data)
+
 
 class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CertificateSerializer
@@ -75,7 +103,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return Certificate.objects.visible_to(self.request.user)
 
     def _done(self, certificate):
-        certificate = Certificate.objects.get(pk=certificate.pk)
+        certificate = get_object_or_404(self.get_queryset(), pk=certificate.pk)
         return Response(CertificateSerializer(certificate).data)
 
     @extend_schema(request=None, responses=CertificateSerializer)
@@ -161,7 +189,12 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def entries(self, request, pk=None):
         cert = self.get_object()
         if request.method == "GET":
-            return Response(EntrySerializer(cert.entries.order_by("on", "pk"), many=True).data)
+            entries = (
+                CertificateEntry.objects.visible_to(request.user)
+                .filter(certificate=cert)
+                .order_by("on", "pk")
+            )
+            return Response(EntrySerializer(entries, many=True).data)
         serializer = EntryWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         d = serializer.validated_data

@@ -96,6 +96,8 @@ class Episode(models.Model):
     objects = ScopedQuerySet.as_manager()
     # Both sides see the episode: the outflow branch and the inflow organisation.
     scope_field = ("outflow_branch", "inflow_organization")
+    # The inflow side sees the episode only while the member is away there.
+    scope_field_when = {"inflow_organization": Q(status="away")}
 
     class Meta:
         verbose_name = _("mobile-member episode")
@@ -209,6 +211,7 @@ class Certificate(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = ("episode__outflow_branch", "episode__inflow_organization")
+    scope_field_when = {"episode__inflow_organization": Q(episode__status="away")}
 
     class Meta:
         verbose_name = _("mobile member certificate")
@@ -257,6 +260,9 @@ class CertificateReview(models.Model):
         "certificate__episode__outflow_branch",
         "certificate__episode__inflow_organization",
     )
+    scope_field_when = {
+        "certificate__episode__inflow_organization": Q(certificate__episode__status="away")
+    }
 
     class Meta:
         verbose_name = _("certificate review")
@@ -310,6 +316,9 @@ class CertificateEntry(models.Model):
         "certificate__episode__outflow_branch",
         "certificate__episode__inflow_organization",
     )
+    scope_field_when = {
+        "certificate__episode__inflow_organization": Q(certificate__episode__status="away")
+    }
 
     class Meta:
         verbose_name = _("certificate entry")
@@ -345,6 +354,7 @@ class MemberReport(models.Model):
     thoughts = models.TextField(_("thoughts"), blank=True)
     work = models.TextField(_("work"), blank=True)
     org_life = models.TextField(_("organisational life"), blank=True)
+    new_region = models.CharField(_("new destination (region)"), max_length=100, blank=True)
     new_address = models.CharField(_("new address"), max_length=200, blank=True)
     new_employer = models.CharField(_("new employer"), max_length=200, blank=True)
     new_contact = models.CharField(_("new contact"), max_length=100, blank=True)
@@ -354,7 +364,8 @@ class MemberReport(models.Model):
     submitted_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_field = ("episode__outflow_branch", "episode__inflow_organization")
+    # The member reports to the outflow organisation (document 3, 二（三）3).
+    scope_field = "episode__outflow_branch"
 
     class Meta:
         verbose_name = _("mobile member report")
@@ -385,6 +396,7 @@ class InflowOpinion(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = ("episode__outflow_branch", "episode__inflow_organization")
+    scope_field_when = {"episode__inflow_organization": Q(episode__status="away")}
 
     class Meta:
         verbose_name = _("inflow organisation's opinion")

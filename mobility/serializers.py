@@ -77,9 +77,18 @@ class CheckInSerializer(serializers.Serializer):
 
 
 class ReviewSerializer(serializers.Serializer):
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    year = serializers.IntegerField(
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        help_text=_("The year reviewed; by default the year of the review date."),
+    )
     reviewed_on = serializers.DateField()
     notes = serializers.CharField(required=False, default="", allow_blank=True)
+
+    def validate(self, attrs):
+        attrs.setdefault("year", attrs["reviewed_on"].year)
+        return attrs
 
 
 class ReturnSerializer(serializers.Serializer):

@@ -272,10 +272,13 @@ def certificate_issue(*, actor: User, certificate: Certificate) -> Certificate:
 
 
 def _grant_expiry(episode: Episode) -> datetime:
+    """A year from now at least (the yearly review renews it), longer when the
+    expected return is later; the return or a cancellation ends it."""
+    at_least = timezone.now() + timedelta(days=365)
     if episode.expected_return:
         day = episode.expected_return + timedelta(days=GRANT_DAYS_AFTER_RETURN)
-        return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-    return timezone.now() + timedelta(days=365)
+        return max(at_least, timezone.make_aware(datetime.combine(day, datetime.min.time())))
+    return at_least
 
 
 def inflow_users(organization: Organization) -> list[User]:
@@ -289,10 +292,12 @@ def inflow_users(organization: Organization) -> list[User]:
     )
 
 
-def _grant_inflow(certificate: Certificate, expires_at: datetime) -> None:
+def _grant_inflow(certificate: Certificate, expires_at: datetime, users=None) -> None:
     from branches.services import grant_object_permission
 
-    for user in inflow_users(certificate.episode.inflow_organization):
+    if users is None:
+        users = inflow_users(certificate.episode.inflow_organization)
+    for user in users:
         grant_object_permission(
             actor=None,
             user=user,
@@ -390,6 +395,8 @@ def certificate_review(
         organization = _outflow_or_inflow(actor, certificate.episode)
         if certificate.status not in (CertificateStatus.ISSUED, CertificateStatus.CHECKED_IN):
             raise _status_error(certificate, _("an issued or checked-in certificate is reviewed"))
+        if reviewed_on > timezone.localdate():
+            raise ValidationError({"reviewed_on": _("The date is in the future.")})
         if reviewed_on.year != year:
             raise ValidationError(
                 {"reviewed_on": _("The review date is not in %(year)s.") % {"year": year}}
@@ -448,8 +455,7 @@ def certificate_return(
         scoping.require(actor, scoping.CHANGE, episode.outflow_branch)
         if certificate.status not in (CertificateStatus.ISSUED, CertificateStatus.CHECKED_IN):
             raise _status_error(certificate, _("an issued or checked-in certificate is returned"))
-        if returned_on < episode.started_on:
-            raise ValidationError({"returned_on": _("The return is before the day of leaving.")})
+        _return_date_check(episode, returned_on)
         certificate.status = CertificateStatus.RETURNED
         certificate.returned_by = actor
         certificate.returned_at = timezone.now()
@@ -463,6 +469,59 @@ def certificate_return(
         resolve_review_reminders(certificate)
         queue_render(certificate)
         return certificate
+
+
+def _return_date_check(episode: Episode, returned_on: date) -> None:
+    if returned_on > timezone.localdate():
+        raise ValidationError({"returned_on": _("The date is in the future.")})
+    if returned_on < episode.started_on:
+        raise ValidationError({"returned_on": _("The return is before the day of leaving.")})
+
+
+def _episode_without_certificate(actor: User, episode: Episode) -> Episode:
+    episode = Episode.objects.select_for_update().select_related("member").get(pk=episode.pk)
+    scoping.require(actor, scoping.CHANGE, episode.outflow_branch)
+    if episode.status != EpisodeStatus.AWAY:
+        raise ValidationError(
+            {"status": _("%(name)s is no longer registered as away.") % {"name": episode.member}}
+        )
+    active = episode.certificates.filter(status__in=ACTIVE_CERTIFICATE).first()
+    if active is not None:
+        raise ValidationError(
+            {
+                "status": _("Certificate %(cert)s is still in use: return or cancel it first.")
+                % {"cert": active}
+            }
+        )
+    return episode
+
+
+@transaction.atomic
+def episode_return(
+    *, actor: User, episode: Episode, returned_on: date, review: str = ""
+) -> Episode:
+    """The member is back and has no certificate in use (never issued, or cancelled)."""
+    with _audit(actor, "mobility.episode_return"):
+        episode = _episode_without_certificate(actor, episode)
+        _return_date_check(episode, returned_on)
+        episode.status = EpisodeStatus.RETURNED
+        episode.returned_on = returned_on
+        episode.return_review = review.strip()
+        episode.save(update_fields=["status", "returned_on", "return_review"])
+        return episode
+
+
+@transaction.atomic
+def episode_cancel(*, actor: User, episode: Episode, reason: str) -> Episode:
+    """The registration was a mistake (the member did not leave)."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for cancelling.")})
+    with _audit(actor, "mobility.episode_cancel"):
+        episode = _episode_without_certificate(actor, episode)
+        episode.status = EpisodeStatus.CANCELLED
+        episode.return_review = reason.strip()
+        episode.save(update_fields=["status", "return_review"])
+        return episode
 
 
 @transaction.atomic
@@ -494,7 +553,23 @@ def _checked_in_for_inflow(actor: User, certificate: Certificate) -> Certificate
         scoping.require(actor, scoping.CHANGE, certificate.episode.outflow_branch)
         raise _status_error(certificate, _("the inflow organisation checks the member in first"))
     scoping.require(actor, scoping.CHANGE, certificate.episode.inflow_organization)
+    if not Member.objects.visible_to(actor).filter(pk=certificate.member_id).exists():
+        # Someone who took up a role at the inflow organisation after the check-in.
+        _grant_inflow(certificate, _grant_expiry(certificate.episode), users=[actor])
     return certificate
+
+
+def _entry_date_check(certificate: Certificate, on: date, field: str) -> None:
+    if on > timezone.localdate():
+        raise ValidationError({field: _("The date is in the future.")})
+    checked_in = timezone.localdate(certificate.checked_in_at)
+    if on < checked_in:
+        raise ValidationError(
+            {
+                field: _("The member checked in here on %(day)s; the date is before that.")
+                % {"day": checked_in}
+            }
+        )
 
 
 @transaction.atomic
@@ -504,8 +579,7 @@ def entry_org_life(
     """The inflow organisation writes down organisational life attended (二（二）4)."""
     with _audit(actor, "mobility.entry_org_life"):
         certificate = _checked_in_for_inflow(actor, certificate)
-        if on > timezone.localdate():
-            raise ValidationError({"on": _("The date is in the future.")})
+        _entry_date_check(certificate, on, "on")
         if activity is None and not (description or "").strip():
             raise ValidationError({"description": _("Say what the member took part in.")})
         entry = CertificateEntry.objects.create(
@@ -531,6 +605,7 @@ def entry_dues(
 
     with _audit(actor, "mobility.entry_dues"):
         certificate = _checked_in_for_inflow(actor, certificate)
+        _entry_date_check(certificate, paid_on, "paid_on")
         period = policy_in_force(certificate.episode.outflow_branch, "mobile_dues_period", paid_on)
         if months not in (1, 3):
             raise ValidationError({"months": _("Dues are paid for one month or one quarter.")})

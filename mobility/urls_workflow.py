@@ -8,6 +8,7 @@ urlpatterns = [
     path("branch/<int:branch_pk>/", views.branch_page, name="branch"),
     path("episodes/<int:pk>/", views.episode_page, name="episode"),
     path("episodes/<int:pk>/request/", views.episode_request, name="episode_request"),
+    path("episodes/<int:pk>/close/<str:step>/", views.episode_close, name="episode_close"),
     path(
         "certificates/<int:pk>/entries/<str:kind>/",
         views.certificate_entry,

@@ -53,8 +53,8 @@ def _steps(user, episode, certificate, committee=None) -> set[str]:
     steps = set()
     if episode.status != EpisodeStatus.AWAY:
         return steps
-    if certificate is None:
-        return {"request"} if outflow else steps
+    if certificate is None:  # never issued, or cancelled: close the episode itself
+        return {"request", "episode_close"} if outflow else steps
     status = certificate.status
     if status == CertificateStatus.REQUESTED:
         committee = committee or services.grassroots_committee_of(episode.outflow_branch)
@@ -78,7 +78,9 @@ def _steps(user, episode, certificate, committee=None) -> set[str]:
 def branch_page(request, branch_pk):
     branch = get_object_or_404(Organization.objects.visible_to(request.user), pk=branch_pk)
     can_change = scoping.can(request.user, scoping.CHANGE, branch)
-    members = Member.objects.current().filter(branch=branch).order_by("name")
+    members = (
+        Member.objects.visible_to(request.user).current().filter(branch=branch).order_by("name")
+    )
     form = EpisodeForm(request.POST or None, members=members)
     if request.method == "POST":
         scoping.require(request.user, scoping.CHANGE, branch)
@@ -167,6 +169,34 @@ def episode_request(request, pk):
     try:
         services.certificate_request(actor=request.user, episode=episode)
         messages.success(request, _("The certificate was requested."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("mobility:episode", pk=episode.pk)
+
+
+@login_required
+@require_POST
+def episode_close(request, pk, step):
+    """Return or cancel an episode that has no certificate in use."""
+    episode = _episode(request, pk)
+    if step not in ("return", "cancel"):
+        raise Http404
+    form = (ReturnForm if step == "return" else CancelForm)(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("mobility:episode", pk=episode.pk)
+    d = form.cleaned_data
+    try:
+        if step == "return":
+            services.episode_return(
+                actor=request.user,
+                episode=episode,
+                returned_on=d["returned_on"],
+                review=d["review"],
+            )
+        else:
+            services.episode_cancel(actor=request.user, episode=episode, reason=d["reason"])
+        messages.success(request, _("Done: %(episode)s.") % {"episode": episode.member})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("mobility:episode", pk=episode.pk)
@@ -285,8 +315,11 @@ def check_in(request):
     certificate = None
     form = None
     if request.method == "POST":
-        form = CheckInForm(request.POST, organizations=organizations)
-        if form.is_valid():
+        form = CheckInForm(request.POST, organizations=organizations, auto_id="ci_%s")
+        limited = _lookups_exceeded(request.user)
+        if limited:
+            form.add_error(None, _("Too many lookups. Please wait a minute."))
+        elif form.is_valid():
             d = form.cleaned_data
             try:
                 cert = services.certificate_check_in(
@@ -301,9 +334,11 @@ def check_in(request):
             else:
                 messages.success(request, _("%(name)s is checked in.") % {"name": cert.member})
                 return redirect("mobility:inflow", org_pk=cert.checked_in_org_id)
-        certificate = services.issued_certificate(
-            request.POST.get("number", ""), request.POST.get("code", "")
-        )
+        if not limited:  # show the particulars again beside the errors
+            cleaned = getattr(form, "cleaned_data", {})
+            certificate = services.issued_certificate(
+                cleaned.get("number", ""), cleaned.get("code", "")
+            )
     elif lookup.is_valid():
         if _lookups_exceeded(request.user):
             lookup.add_error(None, _("Too many lookups. Please wait a minute."))
@@ -318,6 +353,7 @@ def check_in(request):
                 )
             else:
                 form = CheckInForm(
+                    auto_id="ci_%s",
                     initial={
                         "number": certificate.number,
                         "code": certificate.verification_code,

@@ -13,6 +13,7 @@ from education import selectors as education_selectors
 from education import services as education_services
 from education.models import YearlyTotal
 from mobility import selectors, services
+from mobility.models import Certificate
 from tests.factories import (
     MemberFactory,
     OrganizationFactory,
@@ -47,8 +48,8 @@ def world():
         reason="employment",
         destination_region="浙江省杭州市",
         contact="13900000000",
-        reported_on=TODAY - datetime.timedelta(days=3),
-        started_on=TODAY - datetime.timedelta(days=1),
+        reported_on=TODAY - datetime.timedelta(days=25),
+        started_on=TODAY - datetime.timedelta(days=20),
     )
     cert = services.certificate_request(actor=users["outflow"], episode=episode)
     services.certificate_stamp(actor=users["committee"], certificate=cert)
@@ -60,6 +61,11 @@ def world():
         inflow_organization=b["branch1"],
         basis="employer",
     )
+    # Checked in a fortnight ago: entries of the last days come after it.
+    Certificate.objects.filter(pk=cert.pk).update(
+        checked_in_at=timezone.now() - datetime.timedelta(days=15)
+    )
+    cert.refresh_from_db()
     activity = education_services.activity_create(
         actor=users["inflow"],
         organization=b["branch1"],

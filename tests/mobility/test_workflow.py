@@ -404,3 +404,117 @@ def test_numbers_are_unique_when_issued_at_the_same_time():
     assert errors == []
     numbers = sorted(Certificate.objects.values_list("number", flat=True))
     assert [n.rsplit("-", 1)[1] for n in numbers] == ["000001", "000002", "000003", "000004"]
+
+
+def test_dates_in_the_future_or_before_the_check_in_are_refused(world):
+    cert = checked_in(world)
+    u = world["u"]
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        services.entry_org_life(actor=u["inflow"], certificate=cert, on=tomorrow, description="x")
+    assert "on" in error.value.message_dict
+    before = TODAY - datetime.timedelta(days=2)  # the check-in was today
+    with pytest.raises(ValidationError) as error:
+        services.entry_org_life(actor=u["inflow"], certificate=cert, on=before, description="x")
+    assert str(TODAY) in error.value.message_dict["on"][0]
+    with pytest.raises(ValidationError) as error:
+        services.entry_dues(
+            actor=u["inflow"],
+            certificate=cert,
+            period_start=TODAY.replace(day=1),
+            months=1,
+            amount=Decimal("10"),
+            paid_on=before,
+        )
+    assert "paid_on" in error.value.message_dict
+    if tomorrow.year == TODAY.year:
+        with pytest.raises(ValidationError) as error:
+            services.certificate_review(
+                actor=u["outflow"], certificate=cert, year=TODAY.year, reviewed_on=tomorrow
+            )
+        assert "reviewed_on" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.certificate_return(actor=u["outflow"], certificate=cert, returned_on=tomorrow)
+    assert "returned_on" in error.value.message_dict
+    assert not CertificateEntry.objects.exists() and not DuesPayment.objects.exists()
+
+
+def test_an_episode_without_a_certificate_in_use_is_closed_by_itself(world):
+    u = world["u"]
+    episode = leave(world)
+    cert = services.certificate_request(actor=u["outflow"], episode=episode)
+    # With a certificate in use the certificate's own return closes the episode.
+    with pytest.raises(ValidationError) as error:
+        services.episode_return(actor=u["outflow"], episode=episode, returned_on=TODAY)
+    assert str(cert) in error.value.message_dict["status"][0]
+    services.certificate_cancel(actor=u["outflow"], certificate=cert, reason="遗失")
+    with pytest.raises(Http404):  # only the outflow branch
+        services.episode_return(actor=u["inflow"], episode=episode, returned_on=TODAY)
+    episode = services.episode_return(
+        actor=u["outflow"], episode=episode, returned_on=TODAY, review="已返回"
+    )
+    assert episode.status == "returned" and episode.returned_on == TODAY
+    with pytest.raises(ValidationError):
+        services.episode_cancel(actor=u["outflow"], episode=episode, reason="误登记")
+    # A registration made in error is cancelled; the member may leave again later.
+    second = leave(world)
+    with pytest.raises(ValidationError) as error:
+        services.episode_cancel(actor=u["outflow"], episode=second, reason=" ")
+    assert "reason" in error.value.message_dict
+    assert services.episode_cancel(actor=u["outflow"], episode=second, reason="误登记").status == (
+        "cancelled"
+    )
+    assert leave(world).status == "away"
+
+
+def test_the_inflow_side_loses_the_episode_when_the_member_is_back(world):
+    cert = checked_in(world)
+    services.entry_org_life(
+        actor=world["u"]["inflow"], certificate=cert, on=TODAY, description="学习"
+    )
+    inflow = world["u"]["inflow"]
+    assert Episode.objects.visible_to(inflow).exists()
+    assert CertificateEntry.objects.visible_to(inflow).exists()
+    services.certificate_return(actor=world["u"]["outflow"], certificate=cert, returned_on=TODAY)
+    for model in (Episode, Certificate, CertificateEntry, Member):
+        assert not model.objects.visible_to(inflow).exists(), model
+    # The outflow branch keeps it all.
+    assert CertificateEntry.objects.visible_to(world["u"]["outflow"]).count() == 1
+
+
+def test_a_secretary_appointed_after_the_check_in_records_dues(world):
+    cert = checked_in(world)
+    newcomer = UserFactory(username="newcomer")
+    RoleAssignmentFactory(user=newcomer, role=Role.SECRETARY, organization=world["b"]["branch1"])
+    entry = services.entry_dues(
+        actor=newcomer,
+        certificate=cert,
+        period_start=TODAY.replace(day=1),
+        months=1,
+        amount=Decimal("15.00"),
+        paid_on=TODAY,
+    )
+    assert entry.dues.member == world["member"]
+    assert Member.objects.visible_to(newcomer).filter(pk=world["member"].pk).exists()
+
+
+def test_grants_last_a_year_even_when_the_expected_return_has_passed(world):
+    episode = leave(
+        world,
+        reported_on=TODAY - datetime.timedelta(days=400),
+        started_on=TODAY - datetime.timedelta(days=390),
+        expected_return=TODAY - datetime.timedelta(days=200),
+    )
+    cert = services.certificate_request(actor=world["u"]["outflow"], episode=episode)
+    services.certificate_stamp(actor=world["u"]["committee"], certificate=cert)
+    cert = services.certificate_issue(actor=world["u"]["outflow"], certificate=cert)
+    services.certificate_check_in(
+        actor=world["u"]["inflow"],
+        number=cert.number,
+        code=cert.verification_code,
+        inflow_organization=world["b"]["branch1"],
+        basis="employer",
+    )
+    expiry = GrantExpiry.objects.get(permission__user=world["u"]["inflow"])
+    assert expiry.expires_at > timezone.now() + datetime.timedelta(days=364)
+    assert Member.objects.visible_to(world["u"]["inflow"]).filter(pk=world["member"].pk).exists()

@@ -256,3 +256,49 @@ def test_the_member_page_links_to_registering_leaving(client, world):
     assert reverse("mobility:branch", args=[world["a"]["branch1"].pk]) in page
     org_page = client.get(reverse("branches:detail", args=[world["a"]["branch1"].pk]))
     assert reverse("mobility:branch", args=[world["a"]["branch1"].pk]) in org_page.content.decode()
+
+
+def away(world):
+    return services.episode_create(
+        actor=world["u"]["outflow"],
+        member=world["member"],
+        reason="employment",
+        destination_region="浙江省杭州市",
+        contact="13800000000",
+        reported_on=TODAY,
+        started_on=TODAY,
+    )
+
+
+def test_an_episode_without_certificate_is_closed_on_its_page(client, world):
+    episode = away(world)
+    url = reverse("mobility:episode", args=[episode.pk])
+    back = reverse("mobility:episode_close", args=[episode.pk, "return"])
+    client.force_login(world["u"]["outflow"])
+    assert back in client.get(url).content.decode()
+    # Out of reach for the other province; a date in the future is refused.
+    assert post(client, world["u"]["inflow"], back, {"returned_on": TODAY}).status_code == 404
+    tomorrow = TODAY + timezone.timedelta(days=1)
+    post(client, world["u"]["outflow"], back, {"returned_on": tomorrow.isoformat()})
+    assert Episode.objects.get(pk=episode.pk).status == "away"
+    response = post(client, world["u"]["outflow"], back, {"returned_on": TODAY.isoformat()})
+    assert response.status_code == 302
+    assert Episode.objects.get(pk=episode.pk).status == "returned"
+    assert back not in client.get(url).content.decode()
+
+
+def test_a_failed_check_in_shows_the_form_again_with_its_error(client, world):
+    episode = away(world)
+    cert = services.certificate_request(actor=world["u"]["outflow"], episode=episode)
+    services.certificate_stamp(actor=world["u"]["committee"], certificate=cert)
+    cert = services.certificate_issue(actor=world["u"]["outflow"], certificate=cert)
+    client.force_login(world["u"]["inflow"])
+    data = {"number": cert.number, "code": cert.verification_code, "basis": "employer"}
+    response = client.post(reverse("mobility:check_in"), {**data, "inflow_organization": 0})
+    page = response.content.decode()
+    assert response.status_code == 200 and "赵外出" in page
+    form = page[page.index('<form method="post" class="col-lg-6">') :]
+    form = form[: form.index("</form>")]
+    assert 'name="inflow_organization"' in form and "csrfmiddlewaretoken" in form
+    assert page.count('id="id_number"') == 1 and page.count('id="ci_number"') == 1
+    assert Certificate.objects.get(pk=cert.pk).status == "issued"
