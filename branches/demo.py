@@ -342,6 +342,7 @@ DEMO_USERS = [
     DemoUser("xh_deputy", "陈静", "deputy", "ZJ-HZ-XH-T1-01"),
     DemoUser("xh_member", "赵磊", "member", "ZJ-HZ-XH-T1-01"),
     DemoUser("sc_org", "杨帆", "org_staff", "SC"),
+    DemoUser("xh_leader", "徐志明", "member", "ZJ-HZ-XH-JG-01"),  # a county-level leader
     DemoUser("lz_secretary", "黄勇", "secretary", "SC-NC-LZ-T1-01"),
     DemoUser("ops_admin", "周敏", "sysadmin", "ZJ"),
     DemoUser("sd_org", "孙丽", "org_staff", "SD"),  # only with --scale province

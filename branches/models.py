@@ -511,6 +511,9 @@ class ReminderKind(models.TextChoices):
         "certificate_review",
         _("Mobile member certificate due for its yearly review"),
     )
+    CASE_OVERDUE = "case_overdue", _("Feedback on a case of the public is overdue")
+    RESEARCH_SHORT = "research_short", _("Leader short of this year's research days")
+    COMMITMENT_MISSING = "commitment_missing", _("Members without a commitment this year")
 
 
 class Reminder(models.Model):

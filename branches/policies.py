@@ -179,6 +179,13 @@ POLICIES: dict[str, PolicyDef] = {
             minimum=1,
         ),
         PolicyDef(
+            "case_feedback_days",
+            _("Days to give the public feedback on a request or complaint"),
+            "文件二 三（三）",
+            15,
+            minimum=1,
+        ),
+        PolicyDef(
             "mobile_reports_per_year",
             _("Reports a year by a mobile member to the outflow organisation"),
             "文件三 二（三）3",

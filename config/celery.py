@@ -43,6 +43,22 @@ BEAT_SCHEDULE = {
         "task": "education.tasks.run_education_cycles",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Serving the masses (document 2): members without a commitment this year
+    # (from 1 April) and cases of the public past their feedback deadline;
+    # keyed by (cycle, day, province) in CycleRun.
+    "outreach-commitments": {
+        "task": "outreach.tasks_commitments.run_commitment_cycles",
+        "schedule": crontab(hour=1, minute=50),
+    },
+    # From 1 October: leaders short of the year's research days (document 2, 二（五）).
+    "outreach-research": {
+        "task": "outreach.tasks_research.run_research_cycles",
+        "schedule": crontab(hour=1, minute=55),
+    },
+    "outreach-case-overdue": {
+        "task": "outreach.tasks_cases.run_case_overdue_cycles",
+        "schedule": crontab(hour=1, minute=45),
+    },
     # monthly
     # Mobile members without a report or entry for the policy's days, and the
     # certificates' yearly reviews still to do (document 3, 三（一）); keyed by

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "members",
     "education",
     "mobility",
+    "outreach",
     "accountability",
 ]
 
@@ -257,6 +258,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "ENUM_NAME_OVERRIDES": {
         "SectorEnum": "branches.models.Sector",
+        "VolunteerKindEnum": "outreach.models.VolunteerKind",
+        "CareKindEnum": "outreach.models.CareKind",
+        "StationKindEnum": "outreach.models.StationKind",
+        "CommitmentStatusEnum": "outreach.models.CommitmentStatus",
+        "PostHolderStatusEnum": "outreach.models.PostHolderStatus",
+        "CaseStatusEnum": "outreach.models.CaseStatus",
+        "CaseChannelEnum": "outreach.models.CaseChannel",
         "MemberStatusEnum": "members.models.MemberStatus",
         "TransferStatusEnum": "members.models.TransferStatus",
         "ImportStatusEnum": "members.models.ImportStatus",

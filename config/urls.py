@@ -27,6 +27,7 @@ from mobility.api import CertificateViewSet, EpisodeViewSet
 from mobility.pdf_views import verify_certificate
 from mobility.registry_api import MobileDatabaseViewSet, MobilityYearReportViewSet
 from mobility.report_api import InflowOpinionViewSet, MemberReportViewSet
+from outreach.api import routes as outreach_routes
 
 from . import views
 from .health import healthz
@@ -64,6 +65,8 @@ router.register("mobile-reports", MemberReportViewSet, basename="mobile-report")
 router.register("inflow-opinions", InflowOpinionViewSet, basename="inflow-opinion")
 router.register("mobile-database", MobileDatabaseViewSet, basename="mobile-database")
 router.register("mobility-year-reports", MobilityYearReportViewSet, basename="mobility-year-report")
+for prefix, viewset, basename in outreach_routes:
+    router.register(prefix, viewset, basename=basename)
 
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),
@@ -78,6 +81,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("education/", include("education.urls")),
     path("mobility/", include("mobility.urls")),
+    path("outreach/", include("outreach.urls")),
     path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -64,16 +64,23 @@ def verification_url(certificate) -> str:
     return base.rstrip("/") + verification_path(certificate)
 
 
-def valid_until(certificate, reviews) -> date | None:
-    """The certificate is reviewed every year (document 3, 三（一）)."""
+def valid_until(certificate, reviews, years: int | None = None) -> date | None:
+    """The certificate is reviewed every year (document 3, 三（一）): valid until a
+    year (the policy's interval) after its issue or its last review.
+
+    `reviews`: the certificate's reviews (or their dates); `years`: the outflow
+    branch's interval when the caller has it already.
+    """
     if certificate.issued_at is None:
         return None
     start = timezone.localtime(certificate.issued_at).date()
-    if reviews:
-        start = max(start, max(r.reviewed_on for r in reviews))
-    years = policies.policy_in_force(
-        certificate.episode.outflow_branch, "certificate_review_interval_years"
-    )
+    days = [getattr(r, "reviewed_on", r) for r in reviews if r is not None]
+    if days:
+        start = max(start, max(days))
+    if years is None:
+        years = policies.policy_in_force(
+            certificate.episode.outflow_branch, "certificate_review_interval_years"
+        )
     try:
         return start.replace(year=start.year + int(years))
     except ValueError:  # 29 February

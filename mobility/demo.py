@@ -104,6 +104,7 @@ def ensure_mobility(seed: int = 0) -> int:
             inflow_organization=inflow,
             basis="mobile_org",
         )
+        _backdate(cert)  # checked in days after leaving, before the entries below
         if state == "returned":
             services.certificate_return(
                 actor=secretary,
@@ -133,28 +134,24 @@ def ensure_mobility(seed: int = 0) -> int:
                 amount=Decimal(rng.choice(["12.00", "18.50", "25.00", "30.00"])),
                 paid_on=day,
             )
-    _backdate_steps(branch)
+    for cert in Certificate.objects.filter(episode__outflow_branch=branch):
+        _backdate(cert)
     return created
 
 
-def _backdate_steps(branch: Organization) -> None:
-    """The steps ran just now; date them as they would have happened: around the
-    day of leaving, so that entries come after the check-in."""
-    steps = {
-        "requested_at": 0,
-        "stamped_at": 2,
-        "issued_at": 3,
-        "checked_in_at": 12,
+STEP_DAYS = {"requested_at": 0, "stamped_at": 2, "issued_at": 3, "checked_in_at": 12}
+
+
+def _backdate(cert: Certificate) -> None:
+    """The steps ran just now; date them as they would have happened, in the
+    days after the member reported leaving."""
+    cert = Certificate.objects.select_related("episode").get(pk=cert.pk)
+    base = timezone.make_aware(
+        datetime.combine(cert.episode.reported_on, datetime.min.time())
+    ) + timedelta(hours=10)
+    changes = {
+        field: base + timedelta(days=days)
+        for field, days in STEP_DAYS.items()
+        if getattr(cert, field) is not None
     }
-    for cert in Certificate.objects.filter(episode__outflow_branch=branch).select_related(
-        "episode"
-    ):
-        base = timezone.make_aware(
-            datetime.combine(cert.episode.reported_on, datetime.min.time())
-        ) + timedelta(hours=10)
-        changes = {
-            field: base + timedelta(days=days)
-            for field, days in steps.items()
-            if getattr(cert, field) is not None
-        }
-        Certificate.objects.filter(pk=cert.pk).update(**changes)
+    Certificate.objects.filter(pk=cert.pk).update(**changes)

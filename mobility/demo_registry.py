@@ -1,11 +1,9 @@
-"""Demo year-end mobility report: last year's report of 阆中市 (SC-NC-LZ),
+"""Demo year-end mobility report: the latest reportable year's report of 阆中市 (SC-NC-LZ),
 generated synchronously and submitted to 南充 (SC-NC).
 
 Idempotent: a report already submitted (or decided) is left alone."""
 
 from __future__ import annotations
-
-from django.utils import timezone
 
 from branches.models import Organization, User
 
@@ -22,7 +20,7 @@ def ensure_year_reports(actor: User | None = None) -> dict:
     if county is None:
         return {"year_reports": 0}
     actor = actor or User.objects.filter(is_superuser=True).order_by("pk").first()
-    year = timezone.localdate().year
+    year = year_report.latest_reportable_year()
     report, _created = MobilityYearReport.objects.get_or_create(organization=county, year=year)
     if report.status not in year_report.EDITABLE:
         return {"year_reports": 0}

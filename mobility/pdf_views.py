@@ -110,8 +110,13 @@ def verify_certificate(request, code):
         Certificate.objects.select_related("member", "episode__outflow_branch"),
         verification_code=code.strip(),
     )
+    until = certificate_pdf.valid_until(certificate, certificate.reviews.all())
     context = {
-        "valid": certificate.status in certificate_pdf.VALID_STATUSES,
+        # Issued or checked in, and reviewed in time (document 3, 三（一）).
+        "valid": certificate.status in certificate_pdf.VALID_STATUSES
+        and until is not None
+        and until >= timezone.localdate(),
+        "valid_until": until,
         "number": certificate.number,
         "masked_name": certificate_pdf.mask_name(certificate.member.name),
         "organization": certificate.episode.outflow_branch.name,

@@ -15,6 +15,7 @@ from typing import IO
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -122,22 +123,22 @@ def months_away(episode: Episode, today: datetime.date) -> int:
 
 # --- .xlsx export ---------------------------------------------------------------
 
-SHEET_TITLE = "流动党员信息库"
+SHEET_TITLE = _("Mobile-member database")
 HEADERS = (
-    ("姓名", 12),
-    ("党员类别", 10),
-    ("流出党支部", 24),
-    ("流入地", 18),
-    ("工作单位", 22),
-    ("外出原因", 12),
-    ("联系方式", 15),
-    ("外出日期", 12),
-    ("外出月数", 9),
-    ("流入地党组织", 24),
-    ("状态", 10),
-    ("活动证状态", 16),
-    ("最近联系", 12),
-    ("失联起始", 12),
+    (_("Name"), 12),
+    (_("Member category"), 10),
+    (_("Outflow branch"), 24),
+    (_("Destination"), 18),
+    (_("Employer"), 22),
+    (_("Reason for leaving"), 12),
+    (_("Contact"), 15),
+    (_("Date of leaving"), 12),
+    (_("Months away"), 9),
+    (_("Inflow party organisation"), 24),
+    (_("Status"), 10),
+    (_("Certificate status"), 16),
+    (_("Last contact"), 12),
+    (_("Lost contact since"), 12),
 )
 DATE_FORMAT = "yyyy-mm-dd"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -165,14 +166,14 @@ def export_episodes_xlsx(queryset: QuerySet[Episode], *, today=None) -> tuple[IO
     today = today or timezone.localdate()
     certificate_labels = dict(CertificateStatus.choices)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
+    sheet = workbook.create_sheet(str(SHEET_TITLE))
     for index, (_header, width) in enumerate(HEADERS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
     for title, _width in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
+        cell = WriteOnlyCell(sheet, value=str(title))
         cell.font = bold
         header.append(cell)
     sheet.append(header)

@@ -1,6 +1,7 @@
 """API of the mobile-member database and the year-end reports (/api/v1/)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -24,6 +25,11 @@ class MobileDatabaseRowSerializer(serializers.ModelSerializer):
     certificate_status = serializers.ChoiceField(
         choices=CertificateStatus.choices, read_only=True, allow_null=True
     )
+    months_away = serializers.SerializerMethodField()
+
+    def get_months_away(self, episode) -> int:
+        today = self.context.setdefault("today", timezone.localdate())
+        return registry.months_away(episode, today)
 
     class Meta:
         model = Episode
@@ -35,8 +41,10 @@ class MobileDatabaseRowSerializer(serializers.ModelSerializer):
             "outflow_branch_name",
             "destination_region",
             "destination_employer",
+            "contact",
             "reason",
             "started_on",
+            "months_away",
             "expected_return",
             "inflow_organization",
             "inflow_organization_name",

@@ -104,8 +104,13 @@ def database_export(request, org_pk):
         request.GET.urlencode(),
         extra={"user_id": request.user.pk, "organization_id": organization.pk, "rows": rows},
     )
-    side = "流出" if filters.side == registry.OUT else "流入"
-    filename = f"{organization.name}-流动党员信息库-{side}-{timezone.localdate():%Y%m%d}.xlsx"
+    side = _("Out") if filters.side == registry.OUT else _("In")
+    filename = "{org}-{title}-{side}-{day:%Y%m%d}.xlsx".format(
+        org=organization.name,
+        title=_("Mobile-member database"),
+        side=side,
+        day=timezone.localdate(),
+    )
     return FileResponse(
         output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
     )
@@ -132,6 +137,7 @@ def report_page(request, org_pk):
             "reporting": year_report.is_reporting_organization(organization),
             "can_change": scoping.can(request.user, scoping.CHANGE, organization),
             "deadline": year_report.deadline(year),
+            "reportable": year_report.is_reportable(year),
             "late": year_report.is_late(report, year),
             "rows": year_report.figure_rows(report),
         },
@@ -175,11 +181,13 @@ def report_file(request, pk, kind):
         return redirect(
             f"{reverse('mobility:year-report', args=[report.organization_id])}?year={report.year}"
         )
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing.")) from None
     content_type = "application/pdf" if kind == "pdf" else XLSX_CONTENT_TYPE
-    filename = f"{report.organization.name}{report.year}年度流动党员工作情况.{kind}"
-    return FileResponse(
-        stored.open("rb"), as_attachment=True, filename=filename, content_type=content_type
-    )
+    filename = f"{year_report.report_title(report)}.{kind}"
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
 
 
 @login_required

@@ -24,6 +24,7 @@ class MemberReportSerializer(serializers.ModelSerializer):
             "thoughts",
             "work",
             "org_life",
+            "new_region",
             "new_address",
             "new_employer",
             "new_contact",
@@ -40,6 +41,7 @@ class MemberReportCreateSerializer(serializers.Serializer):
     thoughts = serializers.CharField(required=False, allow_blank=True, default="")
     work = serializers.CharField(required=False, allow_blank=True, default="")
     org_life = serializers.CharField(required=False, allow_blank=True, default="")
+    new_region = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     new_address = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=200
     )

@@ -1,10 +1,13 @@
 """Pages of members' reports, lost contact and the inflow side's opinion."""
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,8 +21,9 @@ from members import services as member_services
 from members.models import Handling, HandlingStage
 
 from . import reports
-from .models import Episode, EpisodeStatus, MemberReport, ReportKind
+from .models import Episode, EpisodeStatus, InflowOpinion, MemberReport, ReportKind
 
+PAGE_SIZE = 50
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -36,6 +40,9 @@ class ReportForm(BootstrapFormMixin, forms.Form):
         label=gettext_lazy("organisational life"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    new_region = forms.CharField(
+        label=gettext_lazy("new destination (region)"), required=False, max_length=100
     )
     new_address = forms.CharField(label=gettext_lazy("new address"), required=False, max_length=200)
     new_employer = forms.CharField(
@@ -121,18 +128,36 @@ def report_create(request, pk):
     return render(request, "mobility/reports/report_form.html", {"episode": episode, "form": form})
 
 
+def _page(request, queryset, param: str):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
+
+
+def _page_query(request, param: str) -> str:
+    params = request.GET.copy()
+    params.pop(param, None)
+    return params.urlencode()
+
+
 @login_required
 def branch_reports(request, branch_pk):
-    """Who reported this year, who has not, and who lost contact."""
+    """Who reported this year, who has not, and who lost contact.
+
+    The reports needed follow each outflow branch's policy; one who left
+    after 30 June owes no report for the year yet (as the year-end report)."""
     org = _org(request, branch_pk)
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year", today.year))
     except ValueError:
         raise Http404 from None
-    needed = reports.policy_in_force(org, "mobile_reports_per_year", today)
-    episodes = list(
-        reports.with_yearly_reports(reports.episodes_away(request.user, org), year)[:500]
+    on = min(today, date(year, 12, 31))
+    away = reports.episodes_away(request.user, org)
+    episodes = reports.with_reports_needed(reports.with_yearly_reports(away, year), on)
+    owing = episodes.filter(reports.owes_yearly_report_q(year))
+    missing = owing.filter(yearly_reports__lt=F("reports_needed"))
+    reported = episodes.filter(yearly_reports__gte=F("reports_needed"))
+    not_due = episodes.exclude(reports.owes_yearly_report_q(year)).filter(
+        yearly_reports__lt=F("reports_needed")
     )
     recent = (
         reports.reports_for(request.user)
@@ -145,10 +170,14 @@ def branch_reports(request, branch_pk):
         {
             "org": org,
             "year": year,
-            "needed": needed,
-            "missing": [e for e in episodes if e.yearly_reports < needed],
-            "reported": [e for e in episodes if e.yearly_reports >= needed],
-            "lost": [e for e in episodes if e.lost_contact_since],
+            "owed_from": date(year, 6, 30),
+            "missing": _page(request, missing, "missing_page"),
+            "missing_query": _page_query(request, "missing_page"),
+            "reported": _page(request, reported, "reported_page"),
+            "reported_query": _page_query(request, "reported_page"),
+            "not_due": _page(request, not_due, "not_due_page"),
+            "not_due_query": _page_query(request, "not_due_page"),
+            "lost_count": away.filter(lost_contact_since__isnull=False).count(),
             "recent": recent,
             "can_change": scoping.can(request.user, scoping.CHANGE, org),
         },
@@ -161,15 +190,20 @@ def lost_contact(request, branch_pk):
     org = _org(request, branch_pk)
     if request.method == "POST":
         return _record_handling(request, org)
-    criticised = Handling.objects.filter(member=OuterRef("member"), stage=HandlingStage.CRITICISM)
-    episodes = reports.lost_contact(request.user, org).annotate(criticised=Exists(criticised))[:500]
+    criticised = Handling.objects.visible_to(request.user).filter(
+        member=OuterRef("member"), stage=HandlingStage.CRITICISM
+    )
+    episodes = reports.lost_contact(request.user, org).annotate(criticised=Exists(criticised))
+    page = _page(request, episodes, "page")
     stages = [(v, label) for v, label in HandlingStage.choices if v != HandlingStage.CRITICISM]
     return render(
         request,
         "mobility/reports/lost_contact.html",
         {
             "org": org,
-            "episodes": episodes,
+            "page": page,
+            "episodes": page.object_list,
+            "query": _page_query(request, "page"),
             "stages": stages,
             "reason": reports.LOST_CONTACT_REASON,
             "today": timezone.localdate(),
@@ -205,11 +239,16 @@ def _record_handling(request, org):
 
 @login_required
 def opinion(request, pk):
-    """The inflow organisation's opinion on a probationary member's conversion."""
+    """The inflow organisation's opinion on a probationary member's conversion.
+
+    Episode not visible: 404; visible but not the inflow side's to answer: 403."""
     episode = _episode(request, pk)
     inflow = episode.inflow_organization
     if inflow is None or not scoping.can(request.user, scoping.CHANGE, inflow):
-        raise Http404
+        raise PermissionDenied(
+            _("Only the inflow organisation gives its opinion on %(name)s.")
+            % {"name": episode.member}
+        )
     form = OpinionForm(request.POST or None, initial={"given_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -222,5 +261,12 @@ def opinion(request, pk):
     return render(
         request,
         "mobility/reports/opinion_form.html",
-        {"episode": episode, "form": form, "opinions": episode.opinions.select_related("given_by")},
+        {
+            "episode": episode,
+            "form": form,
+            "opinions": InflowOpinion.objects.visible_to(request.user)
+            .filter(episode=episode)
+            .select_related("given_by")
+            .order_by("-given_on", "-pk"),
+        },
     )

@@ -1,8 +1,11 @@
 """Members' reports, lost contact and the inflow side's opinion (document 3).
 
 - A mobile member reports to the outflow organisation at least once a year
-  (thoughts, work, organisational life) and whenever the address, employer
-  or contact changes (二（三）3); every report is contact.
+  (thoughts, work, organisational life) and whenever the destination,
+  address, employer or contact changes (二（三）3); every report is contact.
+- A member away owes the yearly report of a year when away since 30 June
+  of it at the latest (`owes_yearly_report_q`; the year-end report counts
+  the same way).
 - No report and no certificate entry for `mobile_lost_contact_days` flags
   the episode as lost contact (三（一）); contact clears the flag.
 - The inflow organisation gives its opinion on a probationary member's
@@ -14,15 +17,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pghistory
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches import scoping
 from branches.models import Organization, User
-from branches.policies import policies_for_organizations, policy_in_force
+from branches.policies import policies_for_organizations
 from members.models import MemberStatus
 
 from .models import Episode, EpisodeStatus, InflowOpinion, MemberReport, ReportKind
@@ -30,7 +34,10 @@ from .models import Episode, EpisodeStatus, InflowOpinion, MemberReport, ReportK
 BATCH = 1000
 LOST_CONTACT_CYCLE = "mobile_lost_contact"
 # document 3, 三（一）
-LOST_CONTACT_REASON = "无正当理由长期不与流入地和流出地党组织联系"
+LOST_CONTACT_REASON = gettext_lazy(
+    "Out of contact with the party organisations of the inflow and outflow places "
+    "for a long time without good reason"
+)
 
 
 def _audit(actor, action: str):
@@ -70,6 +77,7 @@ def member_report_submit(
     thoughts: str = "",
     work: str = "",
     org_life: str = "",
+    new_region: str = "",
     new_address: str = "",
     new_employer: str = "",
     new_contact: str = "",
@@ -97,8 +105,8 @@ def member_report_submit(
                 {"on": _("The date of the report cannot be before the member left.")}
             )
         thoughts, work, org_life = thoughts.strip(), work.strip(), org_life.strip()
-        new_address, new_employer = new_address.strip(), new_employer.strip()
-        new_contact = new_contact.strip()
+        new_region, new_address = new_region.strip(), new_address.strip()
+        new_employer, new_contact = new_employer.strip(), new_contact.strip()
         if kind == ReportKind.YEARLY:
             for field, value, label in (
                 ("thoughts", thoughts, _("thoughts")),
@@ -109,12 +117,14 @@ def member_report_submit(
                     raise ValidationError(
                         {field: _("The yearly report needs “%(field)s”.") % {"field": label}}
                     )
-            new_address = new_employer = new_contact = ""
+            new_region = new_address = new_employer = new_contact = ""
         elif kind == ReportKind.CHANGE:
-            if not (new_address or new_employer or new_contact):
-                raise ValidationError(
-                    {"new_address": _("Give the new address, the new employer or the new contact.")}
+            if not (new_region or new_address or new_employer or new_contact):
+                message = _(
+                    "Give the new destination, the new address, the new employer "
+                    "or the new contact."
                 )
+                raise ValidationError({"new_region": message, "new_address": message})
             thoughts = work = org_life = ""
         else:
             raise ValidationError({"kind": _("Choose the kind of report.")})
@@ -126,6 +136,7 @@ def member_report_submit(
             thoughts=thoughts,
             work=work,
             org_life=org_life,
+            new_region=new_region,
             new_address=new_address,
             new_employer=new_employer,
             new_contact=new_contact,
@@ -136,6 +147,7 @@ def member_report_submit(
         if kind == ReportKind.CHANGE:
             fields = []
             for attr, value in (
+                ("destination_region", new_region),
                 ("destination_address", new_address),
                 ("destination_employer", new_employer),
                 ("contact", new_contact),
@@ -166,7 +178,18 @@ def inflow_opinion_give(
                     % {"name": episode.member}
                 }
             )
-        scoping.require(actor, scoping.CHANGE, episode.inflow_organization)
+        inflow = episode.inflow_organization
+        if (
+            not scoping.can(actor, scoping.CHANGE, inflow)
+            and Episode.objects.visible_to(actor).filter(pk=episode.pk).exists()
+        ):
+            # The episode is visible (e.g. to the outflow branch) but the
+            # opinion is the inflow side's: 403, as the page.
+            raise PermissionDenied(
+                _("Only the inflow organisation gives its opinion on %(name)s.")
+                % {"name": episode.member}
+            )
+        scoping.require(actor, scoping.CHANGE, inflow)
         if episode.status != EpisodeStatus.AWAY:
             raise ValidationError(
                 {"episode": _("%(name)s is no longer away.") % {"name": episode.member}}
@@ -226,8 +249,10 @@ def detect_lost_contact(province_id: int, on: date) -> dict:
                 )
                 if not ids:
                     break
+                # Re-check both conditions: a contact committed since the
+                # ids were read must not be flagged.
                 marked += Episode.objects.filter(
-                    pk__in=ids, lost_contact_since__isnull=True
+                    pk__in=ids, lost_contact_since__isnull=True, last_contact_on__lt=cutoff
                 ).update(lost_contact_since=F("last_contact_on"))
                 last = ids[-1]
     return {"marked": marked}
@@ -261,6 +286,14 @@ def episodes_away(user, organization: Organization):
     )
 
 
+def owes_yearly_report_q(year: int) -> Q:
+    """Away since 30 June of `year` at the latest: owes that year's report.
+
+    One who left in the last months of the year owes none yet; the
+    year-end report (year_report.compute_figures) counts the same way."""
+    return Q(started_on__lte=date(year, 6, 30))
+
+
 def with_yearly_reports(queryset, year: int):
     return queryset.annotate(
         yearly_reports=Count(
@@ -269,11 +302,28 @@ def with_yearly_reports(queryset, year: int):
     )
 
 
+def with_reports_needed(queryset, on: date | None = None):
+    """Annotate `reports_needed`: `mobile_reports_per_year` in force for each
+    episode's outflow branch (local overrides included; one policy query)."""
+    branch_ids = set(queryset.order_by().values_list("outflow_branch_id", flat=True).distinct())
+    branches = Organization.objects.filter(pk__in=branch_ids).only("pk", "path")
+    by_value: dict[int, list[int]] = {}
+    for branch_id, values in policies_for_organizations(branches, on).items():
+        by_value.setdefault(int(values["mobile_reports_per_year"]), []).append(branch_id)
+    whens = [When(outflow_branch_id__in=ids, then=Value(value)) for value, ids in by_value.items()]
+    needed = Case(*whens, default=Value(1), output_field=IntegerField()) if whens else Value(1)
+    return queryset.annotate(reports_needed=needed)
+
+
 def missing_yearly_report(user, organization: Organization, year: int, on: date | None = None):
-    """Episodes away of the subtree with fewer yearly reports than the policy asks."""
-    needed = policy_in_force(organization, "mobile_reports_per_year", on)
-    return with_yearly_reports(episodes_away(user, organization), year).filter(
-        yearly_reports__lt=needed
+    """Episodes away of the subtree that owe the year's report and have fewer
+    yearly reports than the policy of their branch asks."""
+    on = on or min(timezone.localdate(), date(year, 12, 31))
+    episodes = with_yearly_reports(episodes_away(user, organization), year)
+    return (
+        with_reports_needed(episodes, on)
+        .filter(owes_yearly_report_q(year))
+        .filter(yearly_reports__lt=F("reports_needed"))
     )
 
 

@@ -416,7 +416,7 @@ def certificate_review(
             notes=notes.strip(),
             reviewed_by=actor,
         )
-        resolve_review_reminders(certificate, year)
+        resolve_review_reminders(certificate)
         if certificate.status == CertificateStatus.CHECKED_IN:
             episode = certificate.episode
             base = max(_grant_expiry(episode), timezone.now())

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Max, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,14 +31,11 @@ from .models import ACTIVE_CERTIFICATE, Certificate, CertificateStatus, Episode,
 
 
 def _active_prefetch(user):
-    year = timezone.localdate().year
     return Prefetch(
         "certificates",
         queryset=Certificate.objects.visible_to(user)
         .filter(status__in=ACTIVE_CERTIFICATE)
-        .annotate(
-            review_due=Exists(cycles.due_for_review(year).filter(pk=OuterRef("pk"))),
-        ),
+        .annotate(last_review=Max("reviews__reviewed_on")),
         to_attr="active_certificates",
     )
 
@@ -114,6 +111,7 @@ def branch_page(request, branch_pk):
         .order_by("member__name")
     )
     committee = services.grassroots_committee_of(branch)
+    cycles.with_review_due(c for e in episodes for c in e.active_certificates)
     rows = []
     for e in episodes:
         cert = e.active_certificates[0] if e.active_certificates else None

@@ -15,15 +15,16 @@ import pghistory
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from branches import scoping
 from branches.models import Organization, OrgKind, OrgLevel
-from branches.policies import policy_in_force
 from config.pdf import render_pdf
 
 from .models import (
@@ -37,6 +38,7 @@ from .models import (
     ReportKind,
     YearReportStatus,
 )
+from .reports import owes_yearly_report_q, with_reports_needed
 
 # A report is due upward by 31 January of the following year. Document 3
 # gives no date; this is the working deadline, not a policy figure.
@@ -48,19 +50,22 @@ EDITABLE = (YearReportStatus.DRAFT, YearReportStatus.RETURNED)
 
 # The figures, in the order of the PDF and the .xlsx, with their labels.
 FIGURE_LABELS = (
-    ("out_at_year_end", "年末在外流出党员"),
-    ("in_at_year_end", "年末流入党员"),
-    ("new_episodes", "本年新外出党员"),
-    ("returned", "本年返回党员"),
-    ("certificates_issued", "本年发放流动党员活动证"),
-    ("certificates_checked_in", "本年流入地查验登记活动证"),
-    ("certificates_reviewed", "本年审验活动证"),
-    ("org_life_entries", "活动证记载组织生活次数"),
-    ("dues_entries", "活动证记载交纳党费次数"),
-    ("yearly_reports_due", "应报告年度情况人次"),
-    ("yearly_reports_received", "已报告年度情况人次"),
-    ("lost_contact", "年末失联党员"),
-    ("probationary_away", "年末在外预备党员"),
+    ("out_at_year_end", gettext_lazy("Members away (out) at the year end")),
+    ("in_at_year_end", gettext_lazy("Members in from elsewhere at the year end")),
+    ("new_episodes", gettext_lazy("Members who left this year")),
+    ("returned", gettext_lazy("Members who returned this year")),
+    ("certificates_issued", gettext_lazy("Mobile-member certificates issued this year")),
+    (
+        "certificates_checked_in",
+        gettext_lazy("Certificates checked in at the inflow place this year"),
+    ),
+    ("certificates_reviewed", gettext_lazy("Certificates reviewed this year")),
+    ("org_life_entries", gettext_lazy("Organisational life entered in certificates")),
+    ("dues_entries", gettext_lazy("Dues payments entered in certificates")),
+    ("yearly_reports_due", gettext_lazy("Yearly reports due")),
+    ("yearly_reports_received", gettext_lazy("Yearly reports received")),
+    ("lost_contact", gettext_lazy("Members who lost contact at the year end")),
+    ("probationary_away", gettext_lazy("Probationary members away at the year end")),
 )
 
 
@@ -70,6 +75,36 @@ def _audit(actor, action: str):
 
 def deadline(year: int) -> datetime.date:
     return datetime.date(year + 1, DEADLINE_MONTH, DEADLINE_DAY)
+
+
+def is_reportable(year: int, today=None) -> bool:
+    """A finished year, or this year from 1 December (the year-end report)."""
+    today = today or timezone.localdate()
+    return 2000 <= year < today.year or (year == today.year and today.month == 12)
+
+
+def latest_reportable_year(today=None) -> int:
+    today = today or timezone.localdate()
+    return today.year if today.month == 12 else today.year - 1
+
+
+def _check_year(year: int) -> None:
+    today = timezone.localdate()
+    if is_reportable(year, today):
+        return
+    if year == today.year:
+        raise ValidationError(
+            {
+                "year": _(
+                    "The %(year)s report can be made only from 1 December %(year)s: "
+                    "the year is not over yet."
+                )
+                % {"year": year}
+            }
+        )
+    raise ValidationError(
+        {"year": _("Choose a year between 2000 and %(year)s.") % {"year": today.year}}
+    )
 
 
 def is_reporting_organization(organization: Organization) -> bool:
@@ -112,15 +147,23 @@ def compute_figures(organization: Organization, year: int) -> dict[str, int]:
     entries = CertificateEntry.objects.filter(
         certificate__episode__outflow_branch__path__descendant_of=path, on__year=year
     )
-    per_year = policy_in_force(organization, "mobile_reports_per_year", end) or 1
-    # An episode that started in the last weeks of the year owes no report yet:
+    # An episode that started in the last months of the year owes no report yet:
     # count those away during the whole of the second half.
-    owing = out_at_end.filter(started_on__lte=datetime.date(year, 6, 30))
-    received = (
-        MemberReport.objects.filter(episode__in=owing, kind=ReportKind.YEARLY, year=year)
+    # Each branch's `mobile_reports_per_year` (local overrides included).
+    owing = with_reports_needed(out_at_end.filter(owes_yearly_report_q(year)), end)
+    # The yearly reports themselves, at most the number needed per episode.
+    per_episode = (
+        MemberReport.objects.filter(episode=OuterRef("pk"), kind=ReportKind.YEARLY, year=year)
+        .order_by()
         .values("episode")
-        .distinct()
-        .count()
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    yearly = owing.annotate(
+        n=Coalesce(Subquery(per_episode, output_field=IntegerField()), 0)
+    ).aggregate(
+        due=Coalesce(Sum("reports_needed"), 0),
+        received=Coalesce(Sum(Least("n", "reports_needed")), 0),
     )
     return {
         "out_at_year_end": out_at_end.count(),
@@ -138,10 +181,17 @@ def compute_figures(organization: Organization, year: int) -> dict[str, int]:
         ).count(),
         "org_life_entries": entries.filter(kind="org_life").count(),
         "dues_entries": entries.filter(kind="dues").count(),
-        "yearly_reports_due": owing.count() * int(per_year),
-        "yearly_reports_received": received,
+        "yearly_reports_due": yearly["due"],
+        "yearly_reports_received": yearly["received"],
         "lost_contact": out_at_end.filter(lost_contact_since__lte=end).count(),
         "probationary_away": out_at_end.filter(member__status="probationary").count(),
+    }
+
+
+def report_title(report: MobilityYearReport) -> str:
+    return _("%(org)s, work on mobile members in %(year)s") % {
+        "org": report.organization.name,
+        "year": report.year,
     }
 
 
@@ -150,12 +200,12 @@ def _xlsx(report: MobilityYearReport) -> bytes:
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = f"{report.year}年流动党员"
-    sheet.append([f"{report.organization.name}{report.year}年度流动党员工作情况"])
+    sheet.title = _("Mobile members %(year)s") % {"year": report.year}
+    sheet.append([report_title(report)])
     sheet["A1"].font = Font(bold=True)
-    sheet.append(["项目", "数量"])
+    sheet.append([_("Item"), _("Number")])
     for key, label in FIGURE_LABELS:
-        sheet.append([label, report.figures.get(key, 0)])
+        sheet.append([str(label), report.figures.get(key, 0)])
     sheet.column_dimensions["A"].width = 30
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -213,11 +263,7 @@ def year_report_generate(*, actor, organization: Organization, year: int) -> Mob
                 )
             }
         )
-    this_year = timezone.localdate().year
-    if not 2000 <= year <= this_year:
-        raise ValidationError(
-            {"year": _("Choose a year between 2000 and %(year)s.") % {"year": this_year}}
-        )
+    _check_year(year)
     with _audit(actor, "mobility_year_report_generate"):
         report, _created = MobilityYearReport.objects.get_or_create(
             organization=organization, year=year
@@ -257,6 +303,7 @@ def year_report_submit(*, actor, report: MobilityYearReport) -> MobilityYearRepo
         raise ValidationError(
             {"status": _("Wait until the report has been generated, then submit it.")}
         )
+    _check_year(report.year)
     with _audit(actor, "mobility_year_report_submit"):
         report.status = YearReportStatus.SUBMITTED
         report.submitted_by = actor
@@ -270,7 +317,18 @@ def _decide(*, actor, report, status: str, note: str, action: str) -> MobilityYe
     upper = report.organization.parent
     if upper is None:
         raise ValidationError({"organization": _("This organisation has no upper organisation.")})
+    # The decider acts for the organisation above (CHANGE on it), as the
+    # submitter acts for the reporting one; whoever submitted cannot decide.
     scoping.require(actor, scoping.CHANGE, upper)
+    if report.submitted_by_id is not None and report.submitted_by_id == actor.pk:
+        raise ValidationError(
+            {
+                "status": _(
+                    "You submitted this report: someone else at %(org)s must accept or return it."
+                )
+                % {"org": upper}
+            }
+        )
     if report.status != YearReportStatus.SUBMITTED:
         raise ValidationError(
             {

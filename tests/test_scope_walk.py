@@ -46,7 +46,8 @@ from tests.factories import (
 ID_RANGE = 1_000_000  # spread_id_ranges: the id of an object names its model
 SKIP_NAMESPACES = {"admin"}  # the admin is for superusers only; it redirects to its login
 # Public pages keyed by a random code, not an id (tests/mobility/test_pdf.py).
-SKIP_NAMES = {"verify_certificate"}
+# The public commitment board is keyed by a signed token (tests/outreach).
+SKIP_NAMES = {"verify_certificate", "outreach:board"}
 
 
 def iter_patterns(patterns=None, namespace=""):
@@ -363,7 +364,19 @@ def world(db, settings, tmp_path):
     add_mobile_reports(a, b, secretary)
     add_certificates(secretary)
     add_year_reports(a, b)
+    add_outreach(a, b, secretary)
     return {"a": a, "b": b, "secretary": secretary, "outside": outside}
+
+
+def add_outreach(a, b, user):
+    """Serving the masses (outreach/): each area puts objects outside and inside."""
+    from tests.outreach.walk_care import add_care
+    from tests.outreach.walk_cases import add_cases
+    from tests.outreach.walk_commitments import add_commitments
+    from tests.outreach.walk_research import add_research
+
+    for add in (add_commitments, add_care, add_research, add_cases):
+        add(a, b, user)
 
 
 def add_year_reports(a, b):

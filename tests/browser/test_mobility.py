@@ -174,11 +174,18 @@ def test_the_certificate_across_two_provinces(browser, live_server, world, tmp_p
     inflower.fill("#id_code", certificate.verification_code)
     inflower.locator("main form[method=get] button").click()
     expect(inflower.locator("main")).to_contain_text("赵流动")
-    inflower.select_option("#id_inflow_organization", str(inflow_branch.pk))
-    inflower.select_option("#id_basis", "community")
+    inflower.select_option("#ci_inflow_organization", str(inflow_branch.pk))
+    inflower.select_option("#ci_basis", "community")
     inflower.locator("main form[method=post] button").click()
     expect(inflower).to_have_url(f"{url}/mobility/inflow/{inflow_branch.pk}/")
     expect(inflower.locator("main tbody")).to_contain_text(number)
+    # Months pass: the check-in was a few days after leaving (entries before
+    # the check-in are refused).
+    Certificate.objects.filter(pk=certificate.pk).update(
+        checked_in_at=timezone.make_aware(
+            datetime.datetime.combine(started + datetime.timedelta(days=5), datetime.time(10))
+        )
+    )
 
     # 4. Organisational life for three past months (inflow page), dues (episode page).
     month = today.replace(day=1)

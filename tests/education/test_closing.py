@@ -300,6 +300,6 @@ def test_closing_waits_for_a_change_in_flight(world, secretary, staff):
         cursor.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' "
             "AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = %s",
-            [_year_lock_key(province.pk, LAST_YEAR) & 0xFFFFFFFFFFFFFFFF],
+            [_year_lock_key(province.pk, LAST_YEAR)],  # signed, as PostgreSQL reads it
         )
         assert cursor.fetchone()[0] == 1

@@ -131,7 +131,7 @@ def test_lost_contact_page_records_criticism_then_handling(
         page = client.get(url)
     assert page.status_code == 200
     body = page.content.decode()
-    assert reports.LOST_CONTACT_REASON in body
+    assert str(reports.LOST_CONTACT_REASON) in body
     assert all(e.member.name in body for e in lost)
     member = lost[0].member
     # Organisational handling before criticism is refused, with the reason.
@@ -145,19 +145,19 @@ def test_lost_contact_page_records_criticism_then_handling(
         {
             "episode": lost[0].pk,
             "stage": "criticism",
-            "reason": reports.LOST_CONTACT_REASON,
+            "reason": str(reports.LOST_CONTACT_REASON),
             "on": ON.isoformat(),
         },
     )
     assert done.status_code == 302
     handling = Handling.objects.get(member=member)
-    assert handling.stage == "criticism" and handling.reason == reports.LOST_CONTACT_REASON
+    assert handling.stage == "criticism" and handling.reason == str(reports.LOST_CONTACT_REASON)
     client.post(
         url,
         {
             "episode": lost[0].pk,
             "stage": "deadline",
-            "reason": reports.LOST_CONTACT_REASON,
+            "reason": str(reports.LOST_CONTACT_REASON),
             "on": ON.isoformat(),
             "deadline": (ON + datetime.timedelta(days=90)).isoformat(),
         },
@@ -182,3 +182,33 @@ def test_lost_contact_page_is_scoped(client, tree):
     )
     assert response.status_code == 404
     assert not Handling.objects.exists()
+
+
+def test_a_contact_committed_between_the_read_and_the_update_is_not_flagged(tree, monkeypatch):
+    """The batch update re-checks the cut-off, not only the flag."""
+    import builtins
+
+    from django.db.models import QuerySet
+
+    past = make_episode(tree["branch1"], 200)
+    other = make_episode(tree["branch1"], 200)
+    real_list = builtins.list
+
+    def ids_then_contact(iterable):
+        values = real_list(iterable)
+        is_id_batch = (
+            isinstance(iterable, QuerySet)
+            and iterable.model is Episode
+            and getattr(iterable, "_fields", None) == ("pk",)
+        )
+        if is_id_batch and past.pk in values:
+            # The member reports now, in another transaction already committed.
+            Episode.objects.filter(pk=past.pk).update(last_contact_on=ON)
+        return values
+
+    monkeypatch.setattr(reports, "list", ids_then_contact, raising=False)
+    assert reports.detect_lost_contact(tree["province"].pk, ON) == {"marked": 1}
+    past.refresh_from_db()
+    other.refresh_from_db()
+    assert past.lost_contact_since is None and past.last_contact_on == ON
+    assert other.lost_contact_since is not None

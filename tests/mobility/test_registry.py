@@ -307,7 +307,7 @@ def test_export_streams_the_same_filtered_rows_as_xlsx(client, world, caplog):
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     sheet = workbook.active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "姓名"
+    assert rows[0][0] == str(registry.HEADERS[0][0])  # gettext: the active language
     assert {r[0] for r in rows[1:]} == {"张深圳", "李杭州"}
     shenzhen = next(r for r in rows[1:] if r[0] == "张深圳")
     assert shenzhen[3] == "广东省深圳市" and shenzhen[9] == "乙支部1"
@@ -329,3 +329,14 @@ def test_api_lists_one_side_and_404s_outside(client, world):
     assert client.get(url, {"organization": world["b"]["county"].pk}).status_code == 404
     missing = client.get(url)
     assert missing.status_code == 400 and "organization" in missing.json()
+
+
+def test_api_rows_carry_months_away_and_contact_like_the_page_and_xlsx(client, world):
+    county = world["a"]["county"]
+    county_client(client, county)
+    url = reverse("v1:mobile-database-list")
+    out = client.get(url, {"organization": county.pk, "side": "out", "status": "away"}).json()
+    shenzhen = next(r for r in out["results"] if r["member_name"] == "张深圳")
+    episode = world["shenzhen"]
+    assert shenzhen["contact"] == episode.contact
+    assert shenzhen["months_away"] == registry.months_away(episode, timezone.localdate())

@@ -15,6 +15,7 @@ from mobility.models import Episode, InflowOpinion, MemberReport
 from tests.factories import (
     ActorFactory,
     MemberFactory,
+    PolicyOverrideFactory,
     RoleAssignmentFactory,
     UserFactory,
     province_tree,
@@ -25,8 +26,15 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-def make_episode(branch, *, inflow=None, member=None, last_contact_on=None, **extra):
+# Away since the first half of the year: owes this year's report.
+EARLY = datetime.date(TODAY.year, 1, 2)
+
+
+def make_episode(
+    branch, *, inflow=None, member=None, last_contact_on=None, started_on=None, **extra
+):
     member = member or MemberFactory(branch=branch)
+    started_on = started_on or TODAY - datetime.timedelta(days=30)
     return Episode.objects.create(
         member=member,
         outflow_branch=branch,
@@ -34,8 +42,8 @@ def make_episode(branch, *, inflow=None, member=None, last_contact_on=None, **ex
         reason="employment",
         destination_region="广东省深圳市",
         contact="13800000000",
-        reported_on=TODAY - datetime.timedelta(days=40),
-        started_on=TODAY - datetime.timedelta(days=30),
+        reported_on=started_on - datetime.timedelta(days=10),
+        started_on=started_on,
         inflow_organization=inflow,
         inflow_basis="employer" if inflow else "",
         last_contact_on=last_contact_on or TODAY - datetime.timedelta(days=30),
@@ -159,14 +167,21 @@ def test_another_member_or_another_branch_cannot_report(world):
 
 def test_missing_yearly_report_follows_the_policy(world):
     a, _ = world
-    reported = make_episode(a["branch1"])
-    missing = make_episode(a["branch2"])
+    reported = make_episode(a["branch1"], started_on=EARLY)
+    missing = make_episode(a["branch2"], started_on=EARLY)
+    make_episode(a["branch2"])  # left after 30 June: owes no report for the year yet
     sec = secretary(a["township"])
     reports.member_report_submit(actor=sec, episode=reported, kind="yearly", on=TODAY, **YEARLY)
     ids = set(
         reports.missing_yearly_report(sec, a["township"], TODAY.year).values_list("pk", flat=True)
     )
     assert ids == {missing.pk}
+    # A local override of a sub-branch asks two: one report is not enough there.
+    PolicyOverrideFactory(organization=a["branch1"], key="mobile_reports_per_year", value=2)
+    ids = set(
+        reports.missing_yearly_report(sec, a["township"], TODAY.year).values_list("pk", flat=True)
+    )
+    assert ids == {missing.pk, reported.pk}
 
 
 # --- pages ----------------------------------------------------------------------------
@@ -306,6 +321,16 @@ def test_opinion_page_for_the_inflow_side_only(client, world):
     url = reverse("mobility:opinion", args=[episode.pk])
     client.force_login(secretary(a["branch2"]))
     assert client.get(url).status_code == 404
+    # The outflow branch sees the episode but does not give the opinion: 403, as the API.
+    outflow = secretary(a["branch1"])
+    client.force_login(outflow)
+    assert client.get(url).status_code == 403
+    api = client.post(
+        reverse("v1:inflow-opinion-list"),
+        {"episode": episode.pk, "opinion": "好", "recommends_conversion": True, "given_on": TODAY},
+        content_type="application/json",
+    )
+    assert api.status_code == 403
     client.force_login(secretary(b["branch1"]))
     assert client.get(url).status_code == 200
     response = client.post(
@@ -372,7 +397,8 @@ def test_api_inflow_opinion_scoped(client, world):
         },
         content_type="application/json",
     )
-    assert refused.status_code == 404  # the inflow organisation is out of its reach
+    # It sees the episode, but the opinion is the inflow side's: 403 (as the page).
+    assert refused.status_code == 403
     assert not InflowOpinion.objects.exists()
     client.force_login(secretary(b["branch1"]))
     created = client.post(
@@ -403,3 +429,67 @@ def test_demo_reports_are_idempotent(world):
     assert first["yearly"] == 2 and first["changes"] == 1 and first["lost_contact"] == 1
     second = ensure_reports(admin)
     assert second["yearly"] == 0 and second["reports"] == first["reports"]
+
+
+# --- change of destination, branch page -------------------------------------------------
+
+
+def test_change_report_of_a_new_destination_region(client, world):
+    a, _ = world
+    episode = make_episode(a["branch1"])
+    user = member_user(episode.member)
+    report = reports.member_report_submit(
+        actor=user, episode=episode, kind="change", on=TODAY, new_region=" 浙江省宁波市 "
+    )
+    episode.refresh_from_db()
+    assert report.new_region == "浙江省宁波市" and episode.destination_region == "浙江省宁波市"
+    assert episode.contact == "13800000000"  # unchanged
+    # The member's portal: the form has the field and the list shows it.
+    client.force_login(user)
+    response = client.post(
+        reverse("mobility:report_create", args=[episode.pk]),
+        {"kind": "change", "on": TODAY.isoformat(), "new_region": "江苏省苏州市"},
+    )
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.destination_region == "江苏省苏州市"
+    page = client.get(reverse("mobility:my_reports")).content.decode()
+    assert 'name="new_region"' in page and "江苏省苏州市" in page
+    # The API takes it too, for the branch entering it.
+    client.force_login(secretary(a["branch1"]))
+    created = client.post(
+        reverse("v1:mobile-report-list"),
+        {"episode": episode.pk, "kind": "change", "on": TODAY.isoformat(), "new_region": "上海市"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["new_region"] == "上海市"
+    episode.refresh_from_db()
+    assert episode.destination_region == "上海市"
+    branch_page = client.get(reverse("mobility:branch_reports", args=[a["branch1"].pk]))
+    assert "上海市" in branch_page.content.decode()
+
+
+def test_branch_page_uses_each_branchs_policy_the_cutoff_and_pages(client, world):
+    a, _ = world
+    sec = secretary(a["township"])
+    PolicyOverrideFactory(organization=a["branch2"], key="mobile_reports_per_year", value=2)
+    one_of_one = make_episode(a["branch1"], started_on=EARLY)
+    one_of_two = make_episode(a["branch2"], started_on=EARLY)
+    for episode in (one_of_one, one_of_two):
+        reports.member_report_submit(actor=sec, episode=episode, kind="yearly", on=TODAY, **YEARLY)
+    recent = make_episode(a["branch1"])  # left after 30 June
+    late = [make_episode(a["branch1"], started_on=EARLY) for _ in range(55)]
+    client.force_login(sec)
+    url = reverse("mobility:branch_reports", args=[a["township"].pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    missing = response.context["missing"]
+    assert missing.paginator.count == 56  # 55 silent + one_of_two (1 of 2)
+    reported = {e.pk for e in response.context["reported"]}
+    assert reported == {one_of_one.pk}
+    assert [e.pk for e in response.context["not_due"]] == [recent.pk]
+    first = {e.pk for e in missing}
+    assert len(first) == 50 and "missing_page=2" in response.content.decode()
+    second = {e.pk for e in client.get(url, {"missing_page": 2}).context["missing"]}
+    assert first | second == {e.pk for e in late} | {one_of_two.pk}
+    assert recent.pk not in first | second

@@ -107,10 +107,13 @@ def test_generate_queues_the_task_after_commit_and_the_task_builds_pdf_and_xlsx(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, text=True
     ).stdout
     assert "甲县" in text and "2025" in text
-    assert "年末在外流出党员" in text and "年末流入党员" in text
+    # Labels through gettext: compare with the label in the active language.
+    labels = dict(year_report.FIGURE_LABELS)
+    assert str(labels["out_at_year_end"]) in text and str(labels["in_at_year_end"]) in text
     sheet = load_workbook(io.BytesIO(report.xlsx.read())).active
     values = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
-    assert values["年末在外流出党员"] == 2 and values["本年返回党员"] == 1
+    assert values[str(labels["out_at_year_end"])] == 2
+    assert values[str(labels["returned"])] == 1
 
     # Idempotent: a second run gives the same figures and keeps one pair of files.
     with django_capture_on_commit_callbacks(execute=True):
@@ -314,6 +317,122 @@ def test_the_demo_generates_and_submits_langzhongs_report_once(world):
     UserFactory(username="demo-admin", is_superuser=True)
     assert ensure_year_reports() == {"year_reports": 1}
     report = MobilityYearReport.objects.get(organization=langzhong)
-    assert report.year == timezone.localdate().year
+    assert report.year == year_report.latest_reportable_year()
     assert report.status == "submitted" and report.pdf and report.figures
     assert ensure_year_reports() == {"year_reports": 0}
+
+
+def on_day(monkeypatch, day: datetime.date) -> None:
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
+
+
+def test_received_counts_the_yearly_reports_capped_at_the_policy(world):
+    from mobility.models import MemberReport
+    from tests.factories import PolicyOverrideFactory
+
+    county = world["a"]["county"]
+    PolicyOverrideFactory(organization=county, key="mobile_reports_per_year", value=2)
+    figures = year_report.compute_figures(county, 2025)
+    assert figures["yearly_reports_due"] == 2 and figures["yearly_reports_received"] == 1
+    for day in (datetime.date(2025, 11, 20), datetime.date(2025, 12, 20)):
+        MemberReport.objects.create(
+            episode=world["shenzhen"],
+            kind="yearly",
+            year=2025,
+            on=day,
+            submitted_by=world["actor"],
+        )
+    figures = year_report.compute_figures(county, 2025)
+    # Three reports by one member count as the two the policy asks, no more.
+    assert figures["yearly_reports_due"] == 2 and figures["yearly_reports_received"] == 2
+
+
+def test_the_current_year_is_reported_only_from_1_december(client, world, queued, monkeypatch):
+    county = world["a"]["county"]
+    user = staff(county)
+    on_day(monkeypatch, datetime.date(2026, 11, 30))
+    assert not year_report.is_reportable(2026)
+    with pytest.raises(ValidationError) as error:
+        year_report.year_report_generate(actor=user, organization=county, year=2026)
+    assert "year" in error.value.message_dict and "2026" in error.value.messages[0]
+    with pytest.raises(ValidationError):
+        year_report.year_report_generate(actor=user, organization=county, year=2027)
+    year_report.year_report_generate(actor=user, organization=county, year=2025)  # finished year
+
+    # A draft of the unfinished year (made earlier) cannot be submitted either.
+    early = MobilityYearReport.objects.create(
+        organization=county, year=2026, generated_at=timezone.now()
+    )
+    with pytest.raises(ValidationError) as error:
+        year_report.year_report_submit(actor=user, report=early)
+    assert "year" in error.value.message_dict
+    client.force_login(user)
+    page = client.get(reverse("mobility:year-report", args=[county.pk]), {"year": 2026})
+    html = page.content.decode()
+    assert 'id="year-not-reportable"' in html
+    assert reverse("mobility:year-report-submit", args=[early.pk]) not in html
+    response = client.post(
+        reverse("mobility:year-report-generate", args=[county.pk]), {"year": 2026}
+    )
+    assert response.status_code == 302
+    assert not MobilityYearReport.objects.filter(year=2026, generated_at__isnull=True).exists()
+
+    on_day(monkeypatch, datetime.date(2026, 12, 1))
+    assert year_report.is_reportable(2026) and year_report.latest_reportable_year() == 2026
+    year_report.year_report_submit(actor=user, report=early)
+    early.refresh_from_db()
+    assert early.status == "submitted"
+
+
+def test_whoever_submitted_cannot_accept_and_the_county_cannot_decide(world):
+    county, city = world["a"]["county"], world["a"]["city"]
+    report = generated(world)
+    upper = staff(city)  # CHANGE on the city reaches the county: may submit
+    year_report.year_report_submit(actor=upper, report=report)
+    for decide in (
+        lambda: year_report.year_report_accept(actor=upper, report=report),
+        lambda: year_report.year_report_return(actor=upper, report=report, note="再核实"),
+    ):
+        with pytest.raises(ValidationError) as error:
+            decide()
+        assert "status" in error.value.message_dict
+    report.refresh_from_db()
+    assert report.status == "submitted" and report.decided_by is None
+    with pytest.raises(Http404):  # the county acts for itself, not the one above
+        year_report.year_report_accept(actor=staff(county), report=report)
+    other = staff(city)
+    year_report.year_report_accept(actor=other, report=report)
+    report.refresh_from_db()
+    assert report.status == "accepted" and report.decided_by == other
+
+
+def test_a_missing_stored_file_is_404_not_500(client, world):
+    report = generated(world)
+    report.pdf.storage.delete(report.pdf.name)
+    client.force_login(staff(world["a"]["county"]))
+    assert client.get(reverse("mobility:year-report-pdf", args=[report.pk])).status_code == 404
+    xlsx = client.get(reverse("mobility:year-report-xlsx", args=[report.pk]))
+    assert xlsx.status_code == 200
+
+
+def test_labels_and_titles_go_through_gettext(world):
+    from django.utils import translation
+
+    from mobility import registry
+
+    report = generated(world)
+    with translation.override("en"):
+        assert str(dict(year_report.FIGURE_LABELS)["out_at_year_end"]).isascii()
+        assert year_report.report_title(report) == "甲县, work on mobile members in 2025"
+        assert str(registry.HEADERS[0][0]) == "Name"
+        assert str(registry.SHEET_TITLE).isascii()
+
+
+def test_due_and_received_follow_each_branchs_override(world):
+    from tests.factories import PolicyOverrideFactory
+
+    # Only 张深圳's branch asks three a year; the county keeps the default.
+    branch = world["shenzhen"].outflow_branch
+    PolicyOverrideFactory(organization=branch, key="mobile_reports_per_year", value=3)
+    figures = year_report.compute_figures(world["a"]["county"], 2025)
+    assert figures["yearly_reports_due"] == 3 and figures["yearly_reports_received"] == 1

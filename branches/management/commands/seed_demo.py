@@ -34,6 +34,10 @@ from mobility.demo import ensure_mobility
 from mobility.demo_pdf import ensure_certificate_pdfs
 from mobility.demo_registry import ensure_year_reports
 from mobility.demo_reports import ensure_reports
+from outreach.demo_care import ensure_care
+from outreach.demo_cases import ensure_cases
+from outreach.demo_commitments import ensure_commitments
+from outreach.demo_research import ensure_research
 
 DEMO_PASSWORD = "Demo-2026-pb"  # noqa: S105 - published demo login, refused outside DEBUG
 ROLES_FROM = date(2024, 1, 1)
@@ -44,6 +48,7 @@ MEMBER_LOGINS = [
     ("xh_secretary", "ZJ-HZ-XH-T1-01"),
     ("xh_deputy", "ZJ-HZ-XH-T1-01"),
     ("lz_secretary", "SC-NC-LZ-T1-01"),
+    ("xh_leader", "ZJ-HZ-XH-JG-01"),
 ]
 
 
@@ -88,6 +93,12 @@ class Command(BaseCommand):
                 }
                 reports = ensure_reports(actor=admin)
                 year_reports = ensure_year_reports(actor=admin)
+                outreach = {
+                    "commitments": ensure_commitments(seed),
+                    "pairings and volunteering": ensure_care(seed),
+                    "research visits": ensure_research(seed),  # sets the leaders cases use
+                    "cases of the public": ensure_cases(seed),
+                }
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
                 self.ensure_users()  # sd_org, now that its province exists
@@ -96,7 +107,7 @@ class Command(BaseCommand):
             f"Organisations: {Organization.objects.count()} ({created} new), "
             f"members: {Member.objects.count()} ({new_members} new), "
             f"activities: {new_activities} new, "
-            + ", ".join(f"{k}: {v} new" for k, v in (education | mobility).items())
+            + ", ".join(f"{k}: {v} new" for k, v in (education | mobility | outreach).items())
             + f", member reports: {reports}, year-end reports: {year_reports}"
             + " "
             f"in {time.monotonic() - started:.1f} s"
