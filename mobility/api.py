@@ -69,12 +69,13 @@ class EpisodeViewSet(
     @action(detail=True, methods=["post"], url_path="return")
     def return_home(self, request, pk=None):
         """The member is back and holds no certificate in use."""
+        episode = self.get_object()  # out of reach: 404 before any validation
         serializer = ReturnSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         episode = _call(
             services.episode_return,
             actor=request.user,
-            episode=self.get_object(),
+            episode=episode,
             **serializer.validated_data,
         )
         return Response(EpisodeSerializer(episode).data)
@@ -83,12 +84,13 @@ class EpisodeViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """The registration was a mistake; only without a certificate in use."""
+        episode = self.get_object()
         serializer = CancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         episode = _call(
             services.episode_cancel,
             actor=request.user,
-            episode=self.get_object(),
+            episode=episode,
             reason=serializer.validated_data["reason"],
         )
         return Response(EpisodeSerializer(episode).data)

@@ -203,7 +203,7 @@ class VolunteerViewSet(
     def get_queryset(self):
         records = VolunteerRecord.objects.visible_to(self.request.user).select_related("member")
         year = self.request.query_params.get("year", "")
-        if year.isdigit():
+        if year.isdigit() and 2000 <= int(year) <= 2100:
             records = records.filter(on__year=int(year))
         return records
 

@@ -40,10 +40,12 @@ def _call(fn, **kwargs):
 
 
 def _year(request) -> int:
+    """?year=, between 2000 and 2100; this year when absent or not a year."""
     try:
-        return int(request.query_params.get("year", ""))
+        year = int(request.query_params.get("year", ""))
     except ValueError:
         return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
 class ContactPointViewSet(
@@ -112,7 +114,7 @@ class ResearchVisitViewSet(
     def get_queryset(self):
         visits = ResearchVisit.objects.visible_to(self.request.user).select_related("leader")
         year = self.request.query_params.get("year") if self.action == "list" else None
-        if year and year.isdigit():
+        if year and year.isdigit() and 2000 <= int(year) <= 2100:
             visits = visits.filter(started_on__year=int(year))
         return visits
 

@@ -32,6 +32,16 @@ def track():
     )
 
 
+def _own_chain_q(cls, user, scope) -> Q:
+    """The member role sees the rows of the organisations above its own branch
+    (posts it may apply for, stations it may go to)."""
+    paths = Organization.objects.filter(pk__in=scope.own_org_ids).values_list("path", flat=True)
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(organization__path__ancestor_of=path)
+    return condition
+
+
 def _member_self_q(field: str):
     """The member role sees the rows of its own member record."""
 
@@ -58,6 +68,8 @@ class CommitmentStatus(models.TextChoices):
 # Statuses that count toward the yearly limit.
 COUNTED_COMMITMENT = ("draft", "submitted", "approved", "returned", "done", "not_done")
 PUBLIC_COMMITMENT = ("approved", "done", "not_done")
+# A member has committed once the commitment went to the branch.
+MADE_COMMITMENT = ("submitted", "approved", "done", "not_done")
 
 
 @track()
@@ -283,6 +295,7 @@ class ServicePost(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "organization"
+    scope_self_q = classmethod(_own_chain_q)
 
     class Meta:
         verbose_name = _("service post")
@@ -560,6 +573,7 @@ class ServiceStation(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_field = "organization"
+    scope_self_q = classmethod(_own_chain_q)
 
     class Meta:
         verbose_name = _("service station or point")

@@ -10,7 +10,7 @@ from branches.models import Organization
 from members.models import Member
 
 from .models import (
-    COUNTED_COMMITMENT,
+    MADE_COMMITMENT,
     PUBLIC_COMMITMENT,
     Commitment,
     CommitmentEvaluation,
@@ -74,7 +74,7 @@ def by_status(commitments) -> list[tuple[str, str, list]]:
 def members_without_commitment(user, branch: Organization, year: int):
     """Able, current members of the branch with no counted commitment this year."""
     counted = Commitment.objects.filter(
-        member=OuterRef("pk"), year=year, status__in=COUNTED_COMMITMENT
+        member=OuterRef("pk"), year=year, status__in=MADE_COMMITMENT
     )
     return able_members(
         Member.objects.visible_to(user).filter(branch=branch).filter(~Exists(counted))
@@ -160,8 +160,10 @@ def posts_of(user, organization: Organization):
         ServicePost.objects.visible_to(user)
         .filter(organization=organization)
         .annotate(
-            n_active=Count("holders", filter=Q(holders__status=PostHolderStatus.ACTIVE)),
-            n_logs=Count("holders__logs"),
+            n_active=Count(
+                "holders", filter=Q(holders__status=PostHolderStatus.ACTIVE), distinct=True
+            ),
+            n_logs=Count("holders__logs", distinct=True),
         )
         .prefetch_related(holders)
         .order_by("-active", "title", "pk")

@@ -319,10 +319,19 @@ def case_update(
                 % {"day": latest_now}
             }
         )
+    today = timezone.localdate()
+    if feedback_due > case.feedback_due and case.feedback_due < today:
+        # A late case stays late: no case passes its deadline silently.
+        raise ValidationError(
+            {
+                "feedback_due": _(
+                    "The feedback was due on %(day)s and is overdue: give the feedback, "
+                    "the deadline cannot be moved later."
+                )
+                % {"day": case.feedback_due}
+            }
+        )
     case.feedback_due = feedback_due
-    if case.overdue_since and feedback_due >= timezone.localdate():
-        case.overdue_since = None
-        resolve_overdue_reminder(case)
     with _audit(actor, "outreach.case_update", note=note):
         case.save()
     return case

@@ -287,6 +287,13 @@ def commitment_withdraw(*, actor: User, commitment: Commitment, note: str = "") 
         allowed = ("draft", "submitted", "returned", "approved")
         if commitment.status not in allowed:
             raise _status_error(commitment, _labels(*allowed))
+        if commitment.status == CommitmentStatus.APPROVED and not scoping.can(
+            actor, scoping.CHANGE, commitment.branch
+        ):
+            # On the public board it is under the masses' supervision (二（二）).
+            raise ValidationError(
+                {"status": _("An approved commitment is withdrawn only by the branch.")}
+            )
         commitment.status = CommitmentStatus.WITHDRAWN
         commitment.decision_note = (note or "").strip()[:300]
         commitment.save(update_fields=["status", "decision_note"])

@@ -27,11 +27,11 @@ def missing_by_branch(province_id: int, year: int) -> dict[int, int]:
 
     from members.models import Member
 
-    from .models import COUNTED_COMMITMENT, Commitment
+    from .models import MADE_COMMITMENT, Commitment
     from .services_commitments import able_members
 
     counted = Commitment.objects.filter(
-        member=OuterRef("pk"), year=year, status__in=COUNTED_COMMITMENT
+        member=OuterRef("pk"), year=year, status__in=MADE_COMMITMENT
     )
     rows = (
         able_members(Member.objects.filter(province_id=province_id))

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -403,7 +404,7 @@ def volunteering_delete(request, pk):
     services.volunteering_delete(actor=request.user, record=record)
     messages.success(request, _("The record is deleted."))
     back = request.POST.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect("outreach:my_volunteering")
 

@@ -441,6 +441,11 @@ def board(request, token):
 # --- Service posts ---------------------------------------------------------------------
 
 
+def _assign_fields(members):
+    form = AssignForm(members=members, auto_id=False)
+    return {"member": str(form["member"]), "since": str(form["since"])}
+
+
 @login_required
 def posts_page(request, org_pk):
     org = _org(request, org_pk)
@@ -477,7 +482,8 @@ def posts_page(request, org_pk):
             "posts": selectors.posts_of(request.user, org),
             "form": form,
             "can_change": can_change,
-            "assign_form": AssignForm(members=members) if can_change else None,
+            # One <select> of the members, rendered once for every post (one query).
+            "assign_fields": _assign_fields(members) if can_change else None,
         },
         status=400 if form is not None and form.is_bound else 200,
     )

@@ -41,13 +41,18 @@ def test_the_reminder_cycle(w, django_capture_on_commit_callbacks):
         member=w["member"],
         content="实事",
         target_date=datetime.date(YEAR, 12, 1),
+        submit=True,  # a draft kept to oneself does not count
     )
     outcome = commitment_missing_cycle(province, datetime.date(YEAR, 4, 2))
     assert outcome["reminders"] == 0
     assert Reminder.objects.count() == 1 and "3" in Reminder.objects.get().detail
     for m in w["others"]:
         services.commitment_create(
-            actor=w["secretary"], member=m, content="实事", target_date=datetime.date(YEAR, 12, 1)
+            actor=w["secretary"],
+            member=m,
+            content="实事",
+            target_date=datetime.date(YEAR, 12, 1),
+            submit=True,
         )
     commitment_missing_cycle(province, datetime.date(YEAR, 4, 3))
     assert Reminder.objects.get().resolved_at is not None
