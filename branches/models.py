@@ -514,6 +514,7 @@ class ReminderKind(models.TextChoices):
     CASE_OVERDUE = "case_overdue", _("Feedback on a case of the public is overdue")
     RESEARCH_SHORT = "research_short", _("Leader short of this year's research days")
     COMMITMENT_MISSING = "commitment_missing", _("Members without a commitment this year")
+    RECTIFICATION_OVERDUE = "rectification_overdue", _("Rectification order past its deadline")
 
 
 class Reminder(models.Model):

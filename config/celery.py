@@ -59,6 +59,12 @@ BEAT_SCHEDULE = {
         "task": "outreach.tasks_cases.run_case_overdue_cycles",
         "schedule": crontab(hour=1, minute=45),
     },
+    # Rectification orders past their deadline (document 4): flagged to the
+    # issuing organisation, keyed by (cycle, day, province) in CycleRun.
+    "accountability-rectification-overdue": {
+        "task": "accountability.tasks.run_rectification_overdue_cycles",
+        "schedule": crontab(hour=2, minute=5),
+    },
     # monthly
     # Mobile members without a report or entry for the policy's days, and the
     # certificates' yearly reviews still to do (document 3, 三（一）); keyed by

@@ -259,6 +259,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SectorEnum": "branches.models.Sector",
         "VolunteerKindEnum": "outreach.models.VolunteerKind",
+        "RectificationStatusEnum": "accountability.models.RectificationStatus",
         "CareKindEnum": "outreach.models.CareKind",
         "StationKindEnum": "outreach.models.StationKind",
         "CommitmentStatusEnum": "outreach.models.CommitmentStatus",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from accountability.api import routes as accountability_routes
 from branches.api import MeView, OrganizationViewSet, RoleAssignmentViewSet
 from education.api import (
     ActivityViewSet,
@@ -65,7 +66,7 @@ router.register("mobile-reports", MemberReportViewSet, basename="mobile-report")
 router.register("inflow-opinions", InflowOpinionViewSet, basename="inflow-opinion")
 router.register("mobile-database", MobileDatabaseViewSet, basename="mobile-database")
 router.register("mobility-year-reports", MobilityYearReportViewSet, basename="mobility-year-report")
-for prefix, viewset, basename in outreach_routes:
+for prefix, viewset, basename in [*outreach_routes, *accountability_routes]:
     router.register(prefix, viewset, basename=basename)
 
 api_v1 = [
@@ -82,6 +83,7 @@ urlpatterns = [
     path("education/", include("education.urls")),
     path("mobility/", include("mobility.urls")),
     path("outreach/", include("outreach.urls")),
+    path("accountability/", include("accountability.urls")),
     path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

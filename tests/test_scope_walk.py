@@ -377,6 +377,9 @@ def add_outreach(a, b, user):
 
     for add in (add_commitments, add_care, add_research, add_cases):
         add(a, b, user)
+    from tests.accountability.walk import add_accountability
+
+    add_accountability(a, b, user)
 
 
 def add_year_reports(a, b):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accountability.demo import ensure_rectifications
 from branches.demo import DEMO_USERS, province_tree, small_tree
 from branches.models import (
     GuidanceBasis,
@@ -98,6 +99,7 @@ class Command(BaseCommand):
                     "pairings and volunteering": ensure_care(seed),
                     "research visits": ensure_research(seed),  # sets the leaders cases use
                     "cases of the public": ensure_cases(seed),
+                    "rectification orders": ensure_rectifications(seed),
                 }
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))

@@ -1,0 +1,114 @@
+"""Reads of rectification orders, all through `visible_to`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches import scoping
+from branches.models import Organization, User
+
+from .models import WORKING, RectificationOrder, RectificationStatus, RectificationUpdate
+
+ACTION_TITLES = {
+    "accountability.order_issue": _("Order issued"),
+    "accountability.progress_record": _("Progress recorded"),
+    "accountability.order_submit": _("Submitted for acceptance"),
+    "accountability.order_accept": _("Accepted"),
+    "accountability.order_return": _("Returned for more work"),
+    "accountability.order_cancel": _("Cancelled"),
+}
+
+
+def overdue_q(on: date | None = None) -> Q:
+    """Orders still to be worked on past their deadline, from the date alone."""
+    return Q(status__in=WORKING, deadline__lt=on or timezone.localdate())
+
+
+def _with_overdue(queryset, on=None):
+    return queryset.annotate(
+        is_overdue=ExpressionWrapper(overdue_q(on), output_field=BooleanField()),
+        update_count=Count("updates"),
+    ).select_related("organization", "issued_by_org")
+
+
+def issued_by(user, organization: Organization, on=None):
+    """Orders issued by the organisation or one below it, overdue first."""
+    queryset = RectificationOrder.objects.visible_to(user).filter(
+        issued_by_org__path__descendant_of=organization.path
+    )
+    return _with_overdue(queryset, on).order_by("-is_overdue", "deadline", "pk")
+
+
+def received_by(user, organization: Organization, on=None):
+    """Orders to the organisation or one below it, overdue first."""
+    queryset = RectificationOrder.objects.visible_to(user).filter(
+        organization__path__descendant_of=organization.path
+    )
+    return _with_overdue(queryset, on).order_by("-is_overdue", "deadline", "pk")
+
+
+def filter_orders(queryset, *, status="", source_kind="", overdue=False, on=None):
+    if status == "open":
+        queryset = queryset.exclude(
+            status__in=(RectificationStatus.ACCEPTED, RectificationStatus.CANCELLED)
+        )
+    elif status:
+        queryset = queryset.filter(status=status)
+    if source_kind:
+        queryset = queryset.filter(source_kind=source_kind)
+    if overdue:
+        queryset = queryset.filter(overdue_q(on))
+    return queryset
+
+
+def is_overdue(order: RectificationOrder, on: date | None = None) -> bool:
+    return order.status in WORKING and order.deadline < (on or timezone.localdate())
+
+
+def targets_for(user, organization: Organization):
+    """Organisations below `organization` the user may order to rectify."""
+    return (
+        Organization.objects.visible_to(user, scoping.CHANGE)
+        .filter(path__descendant_of=organization.path, dissolved__isnull=True)
+        .exclude(pk=organization.pk)
+        .order_by("path")
+    )
+
+
+def updates_of(order: RectificationOrder):
+    return RectificationUpdate.objects.filter(order=order).select_related("recorded_by")
+
+
+def timeline(order: RectificationOrder) -> list[dict]:
+    """The order's steps from its audit trail (pghistory), oldest first. Two queries."""
+    events = list(order.events.order_by("pgh_created_at", "pgh_id").select_related("pgh_context"))
+    user_ids = {(e.pgh_context.metadata or {}).get("user") for e in events if e.pgh_context_id} - {
+        None
+    }
+    names = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "name")) if user_ids else {}
+    rows = []
+    previous = None
+    for e in events:
+        meta = (e.pgh_context.metadata if e.pgh_context_id else None) or {}
+        action = meta.get("action", "")
+        if action in ACTION_TITLES:
+            title = ACTION_TITLES[action]
+        elif previous is not None and e.overdue_since and not previous.overdue_since:
+            title = _("Flagged overdue")
+        else:
+            title = _("Changed") if previous else _("Order issued")
+        rows.append(
+            {
+                "at": e.pgh_created_at,
+                "title": title,
+                "by": names.get(meta.get("user"), ""),
+                "note": meta.get("note", ""),
+                "status": e.get_status_display(),
+            }
+        )
+        previous = e
+    return rows

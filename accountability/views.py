@@ -1,0 +1,197 @@
+"""Pages of rectification tracking (document 4). Thin: reads through
+selectors, writes through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from branches import scoping
+from branches.models import Organization
+from config.forms import add_service_errors
+from education import files
+
+from . import selectors, services
+from .forms import FilterForm, NoteForm, OrderForm, ProgressForm
+from .models import RectificationOrder, RectificationUpdate
+
+PAGE_SIZE = 50
+EVIDENCE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+
+
+def _org(request, org_pk) -> Organization:
+    return get_object_or_404(Organization.objects.visible_to(request.user), pk=org_pk)
+
+
+def _listing(request, org, queryset, template, extra):
+    filters = FilterForm(request.GET or None)
+    f = filters.cleaned_data if filters.is_valid() else {}
+    today = timezone.localdate()
+    queryset = selectors.filter_orders(
+        queryset,
+        status=f.get("status", ""),
+        source_kind=f.get("source_kind", ""),
+        overdue=f.get("overdue", False),
+        on=today,
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "org": org,
+        "page": page,
+        "query": query.urlencode(),
+        "filters": filters,
+        "overdue_total": queryset.filter(selectors.overdue_q(today)).count()
+        if not f.get("overdue")
+        else page.paginator.count,
+        "today": today,
+        **extra,
+    }
+    return render(request, template, context)
+
+
+@login_required
+def issued(request, org_pk):
+    """The issuing side: orders issued by the organisation or below it, overdue first;
+    the form to issue a new one."""
+    org = _org(request, org_pk)
+    can_issue = scoping.can(request.user, scoping.CHANGE, org)
+    form = None
+    if can_issue:
+        targets = selectors.targets_for(request.user, org)
+        if request.method == "POST":
+            form = OrderForm(request.POST, targets=targets)
+            if form.is_valid():
+                try:
+                    order = services.order_issue(
+                        actor=request.user, issued_by_org=org, **form.cleaned_data
+                    )
+                except ValidationError as error:
+                    add_service_errors(form, error)
+                else:
+                    messages.success(
+                        request,
+                        _("The order was issued; it is due by %(day)s.") % {"day": order.deadline},
+                    )
+                    return redirect("accountability:order", pk=order.pk)
+        else:
+            form = OrderForm(targets=targets, initial={"issued_on": timezone.localdate()})
+    elif request.method == "POST":
+        scoping.require(request.user, scoping.CHANGE, org)
+    return _listing(
+        request,
+        org,
+        selectors.issued_by(request.user, org),
+        "accountability/issued.html",
+        {"form": form},
+    )
+
+
+@login_required
+@require_GET
+def received(request, org_pk):
+    """The receiving side: orders to the organisation or below it."""
+    org = _org(request, org_pk)
+    return _listing(
+        request, org, selectors.received_by(request.user, org), "accountability/received.html", {}
+    )
+
+
+def _order(request, pk) -> RectificationOrder:
+    return get_object_or_404(
+        RectificationOrder.objects.visible_to(request.user).select_related(
+            "organization", "issued_by_org", "accepted_by", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+@require_GET
+def order_page(request, pk):
+    order = _order(request, pk)
+    can_work = scoping.can(request.user, scoping.CHANGE, order.organization)
+    can_accept = scoping.can(request.user, scoping.CHANGE, order.issued_by_org)
+    return render(
+        request,
+        "accountability/order.html",
+        {
+            "order": order,
+            "is_overdue": selectors.is_overdue(order),
+            "updates": selectors.updates_of(order),
+            "timeline": selectors.timeline(order),
+            "can_work": can_work,
+            "can_accept": can_accept,
+            "progress_form": ProgressForm(initial={"on": timezone.localdate()}),
+            "note_form": NoteForm(),
+        },
+    )
+
+
+STEPS = {
+    "progress": (ProgressForm, services.progress_record, "organization"),
+    "submit": (NoteForm, services.order_submit, "organization"),
+    "accept": (NoteForm, services.order_accept, "issued_by_org"),
+    "return": (NoteForm, services.order_return, "issued_by_org"),
+    "cancel": (NoteForm, services.order_cancel, "issued_by_org"),
+}
+
+
+@login_required
+@require_POST
+def order_step(request, pk, step):
+    order = _order(request, pk)
+    if step not in STEPS:
+        raise Http404
+    form_class, service, side = STEPS[step]
+    if side == "issued_by_org":
+        services.require_issuer(request.user, order)
+    else:
+        scoping.require(request.user, scoping.CHANGE, order.organization)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(
+            request,
+            " ".join(
+                f"{form.fields[n].label}: {e}" for n, errs in form.errors.items() for e in errs
+            ),
+        )
+        return redirect("accountability:order", pk=order.pk)
+    try:
+        service(actor=request.user, order=order, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("accountability:order", pk=order.pk)
+
+
+@login_required
+@require_GET
+def evidence(request, pk):
+    """Serve an evidence file under its sniffed type; never run by the browser."""
+    update = get_object_or_404(
+        RectificationUpdate.objects.visible_to(request.user).exclude(evidence=""), pk=pk
+    )
+    try:
+        handle = update.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The file is missing.")) from None
+    response = FileResponse(
+        handle,
+        content_type=update.content_type,
+        as_attachment=not update.content_type.startswith("image/"),
+        filename=files.download_name(update.original_name, update.extension),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = EVIDENCE_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    patch_cache_control(response, private=True, max_age=3600)
+    return response

@@ -1,0 +1,41 @@
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from accountability.demo import ensure_rectifications
+from accountability.models import RectificationOrder
+from branches.models import Reminder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
+        call_command("seed_demo", "--scale", "small")
+        created = ensure_rectifications(0)
+        yield created
+        transaction.set_rollback(True)
+
+
+def test_the_demo_has_one_overdue_one_accepted_and_is_idempotent(seeded):
+    assert seeded == 4
+    orders = RectificationOrder.objects.filter(issued_by_org__code="ZJ-HZ-XH")
+    assert set(orders.values_list("status", flat=True)) == {
+        "in_progress",
+        "accepted",
+        "submitted",
+        "issued",
+    }
+    late = orders.get(overdue_since__isnull=False)
+    assert late.organization.code == "ZJ-HZ-XH-T1-01" and late.status == "in_progress"
+    assert (
+        Reminder.objects.filter(
+            kind="rectification_overdue", resolved_at__isnull=True, organization__code="ZJ-HZ-XH"
+        ).count()
+        == 1
+    )
+    assert orders.get(status="accepted").accepted_by.username == "xh_org"
+    assert ensure_rectifications(0) == 0
+    assert orders.count() == 4
