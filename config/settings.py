@@ -63,6 +63,10 @@ INSTALLED_APPS = [
     "mobility",
     "outreach",
     "accountability",
+    "accountability.responsibility",
+    "accountability.written_reports",
+    "accountability.assessments",
+    "accountability.inspections",
 ]
 
 MIDDLEWARE = [

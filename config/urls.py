@@ -5,6 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accountability.api import routes as accountability_routes
+from accountability.assessments.api import routes as assessments_routes
+from accountability.inspections.api import routes as inspections_routes
+from accountability.responsibility.api import routes as responsibility_routes
+from accountability.written_reports.api import routes as written_reports_routes
 from branches.api import MeView, OrganizationViewSet, RoleAssignmentViewSet
 from education.api import (
     ActivityViewSet,
@@ -66,7 +70,14 @@ router.register("mobile-reports", MemberReportViewSet, basename="mobile-report")
 router.register("inflow-opinions", InflowOpinionViewSet, basename="inflow-opinion")
 router.register("mobile-database", MobileDatabaseViewSet, basename="mobile-database")
 router.register("mobility-year-reports", MobilityYearReportViewSet, basename="mobility-year-report")
-for prefix, viewset, basename in [*outreach_routes, *accountability_routes]:
+for prefix, viewset, basename in [
+    *outreach_routes,
+    *accountability_routes,
+    *responsibility_routes,
+    *written_reports_routes,
+    *assessments_routes,
+    *inspections_routes,
+]:
     router.register(prefix, viewset, basename=basename)
 
 api_v1 = [
@@ -83,6 +94,10 @@ urlpatterns = [
     path("education/", include("education.urls")),
     path("mobility/", include("mobility.urls")),
     path("outreach/", include("outreach.urls")),
+    path("accountability/responsibility/", include("accountability.responsibility.urls")),
+    path("accountability/written-reports/", include("accountability.written_reports.urls")),
+    path("accountability/assessments/", include("accountability.assessments.urls")),
+    path("accountability/inspections/", include("accountability.inspections.urls")),
     path("accountability/", include("accountability.urls")),
     path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,0 +1,4 @@
+"""API of assessments.
+`routes`: (prefix, viewset, basename) for the v1 router."""
+
+routes = []

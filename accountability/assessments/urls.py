@@ -1,0 +1,4 @@
+"""Pages of assessments (document 4)."""
+
+app_name = "assessments"
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Inspections and spot-checks (document 4)."""

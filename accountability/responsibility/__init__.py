@@ -1,0 +1,1 @@
+"""Responsibilities, leading groups and commendations (document 4)."""

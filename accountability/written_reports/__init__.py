@@ -1,0 +1,1 @@
+"""Annual written reports (document 4)."""

@@ -1,0 +1,4 @@
+"""Pages of annual written reports (document 4)."""
+
+app_name = "written_reports"
+urlpatterns = []
