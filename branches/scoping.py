@@ -9,6 +9,8 @@ Every query on organisation-owned data goes through
   member's own records (models say which, with `scope_self_q`).
 - Object-level exceptions granted by workflows are django-guardian object
   permissions (`view_<model>` / `change_<model>`), optionally with an expiry.
+  A grant on an organisation also reaches the rows that organisation owns
+  itself (not its subtree's).
 - Superusers see everything.
 
 A model opts in with `objects = ScopedQuerySet.as_manager()` and names the
@@ -137,13 +139,11 @@ def _compute_scope(user, action: str, on) -> Scope:
     )
 
 
-def _grant_q(user, model, action: str) -> Q | None:
-    """Objects of `model` that a workflow granted to `user` (guardian), unexpired."""
-    if action not in (VIEW, CHANGE):
-        return None
+def _granted_ids(user, model, action: str) -> models.QuerySet:
+    """Ids of the objects of `model` a workflow granted to `user` (guardian), unexpired."""
     UserObjectPermission = apps.get_model("guardian", "UserObjectPermission")
     content_type = ContentType.objects.get_for_model(model)
-    granted = (
+    return (
         UserObjectPermission.objects.filter(
             user_id=user.pk,
             content_type=content_type,
@@ -153,7 +153,13 @@ def _grant_q(user, model, action: str) -> Q | None:
         .annotate(object_id=Cast("object_pk", models.BigIntegerField()))
         .values("object_id")
     )
-    return Q(pk__in=granted)
+
+
+def _grant_q(user, model, action: str) -> Q | None:
+    """Objects of `model` that a workflow granted to `user` (guardian), unexpired."""
+    if action not in (VIEW, CHANGE):
+        return None
+    return Q(pk__in=_granted_ids(user, model, action))
 
 
 def filter_visible(queryset: models.QuerySet, user, action: str = VIEW) -> models.QuerySet:
@@ -168,11 +174,18 @@ def filter_visible(queryset: models.QuerySet, user, action: str = VIEW) -> model
         scope_fields = (scope_fields,)
     condition = Q()
     only_when = getattr(model, "scope_field_when", {})
+    # A grant on an organisation reaches the rows it owns itself (not its
+    # subtree): e.g. an inspector sees the branches drawn for a spot-check.
+    org_grants = None
+    if scope_fields != ("",) and action in (VIEW, CHANGE):
+        org_grants = _granted_ids(user, apps.get_model("branches", "Organization"), action)
     for scope_field in scope_fields:  # several: the row is seen from each side
         prefix = f"{scope_field}__" if scope_field else ""
         side = Q()
         for path in scope.subtree_paths:
             side |= Q(**{f"{prefix}path__descendant_of": path})
+        if org_grants is not None:
+            side |= Q(**{f"{scope_field}__in": org_grants})
         if side and scope_field in only_when:  # this side sees the row only while...
             side &= only_when[scope_field]
         condition |= side

@@ -352,3 +352,37 @@ def test_visible_to_costs_a_fixed_number_of_queries(world, django_assert_num_que
         second = list(Organization.objects.visible_to(secretary))
     assert len(first) == 4
     assert len(second) == 24
+
+
+def test_an_organisation_grant_reaches_its_own_records_not_its_subtree(world):
+    from members.models import Member
+    from tests.factories import MemberFactory
+
+    b = world["B"]
+    inside = MemberFactory(branch=b["branch1"])
+    sibling = MemberFactory(branch=b["branch2"])
+    below = OrganizationFactory(name="B支部1下属", parent=b["branch1"])
+    deeper = MemberFactory(branch=below)
+    nobody = ActorFactory()
+    assert not Member.objects.visible_to(nobody).exists()
+
+    services.grant_object_permission(
+        actor=None,
+        user=nobody,
+        obj=b["branch1"],
+        action="view",
+        expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    # Not the sibling branch, nor the organisation below the granted one.
+    assert set(Member.objects.visible_to(nobody)) == {inside}
+    assert {sibling, deeper}.isdisjoint(Member.objects.visible_to(nobody))
+    assert not Member.objects.visible_to(nobody, scoping.CHANGE).exists()  # view only
+
+    services.grant_object_permission(
+        actor=None,
+        user=nobody,
+        obj=b["branch1"],
+        action="view",
+        expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    assert not Member.objects.visible_to(nobody).exists()
