@@ -77,22 +77,9 @@ def overdue_cycle(province_id: int, on: date) -> dict | None:
 @shared_task(bind=True, acks_late=True)
 def run_rectification_overdue_cycles(self, on: str | None = None) -> dict:
     """Daily: enqueue the overdue detection of every province."""
-    from celery.utils import uuid
-    from django.db import transaction
+    from education.cycles import fan_out
 
-    from education.cycles import provinces
-
-    day = _day(on)
-    queue = (self.request.delivery_info or {}).get("routing_key") or None
-    tasks = {}
-    for province_id in provinces():
-        task_id = tasks[province_id] = uuid()
-        transaction.on_commit(
-            lambda pk=province_id, task_id=task_id: run_province_rectification_overdue.apply_async(
-                (pk, day.isoformat()), task_id=task_id, queue=queue
-            )
-        )
-    return {"on": day.isoformat(), "tasks": tasks}
+    return fan_out(self.request, _day(on), run_province_rectification_overdue)
 
 
 @shared_task(acks_late=True)

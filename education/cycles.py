@@ -51,6 +51,29 @@ def provinces():
     )
 
 
+def fan_out(request, day: date, *tasks) -> dict:
+    """Enqueue each of `tasks(province_id, day)` for every province, after commit.
+
+    `request` is the calling task's (the province tasks go to its queue).
+    Task ids are keyed by province id, or by "task name:province id" when
+    there are several tasks.
+    """
+    from celery.utils import uuid
+
+    queue = (request.delivery_info or {}).get("routing_key") or None
+    ids = {}
+    for province_id in provinces():
+        for task in tasks:
+            key = province_id if len(tasks) == 1 else f"{task.name}:{province_id}"
+            task_id = ids[key] = uuid()
+            transaction.on_commit(
+                lambda task=task, pk=province_id, task_id=task_id: task.apply_async(
+                    (pk, day.isoformat()), task_id=task_id, queue=queue
+                )
+            )
+    return {"on": day.isoformat(), "tasks": ids}
+
+
 def _ids_in_batches(queryset, size: int = BATCH):
     """Primary keys of `queryset` in ascending batches (keyset, never all in memory)."""
     last = 0

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from celery import shared_task
-from celery.utils import uuid
-from django.db import transaction
 from django.utils import timezone
 
 from . import cycles
@@ -27,17 +25,7 @@ def run_education_cycles(self, on: str | None = None) -> dict:
 
     The province tasks go to the queue this task came from.
     """
-    day = _day(on)
-    queue = (self.request.delivery_info or {}).get("routing_key") or None
-    tasks = {}
-    for province_id in cycles.provinces():
-        task_id = tasks[province_id] = uuid()
-        transaction.on_commit(
-            lambda pk=province_id, task_id=task_id: run_province_cycles.apply_async(
-                (pk, day.isoformat()), task_id=task_id, queue=queue
-            )
-        )
-    return {"on": day.isoformat(), "tasks": tasks}
+    return cycles.fan_out(self.request, _day(on), run_province_cycles)
 
 
 @shared_task(acks_late=True)

@@ -30,24 +30,12 @@ def run_mobility_cycles(self, on: str | None = None) -> dict:
     and the reminders of the certificates' yearly reviews."""
     from datetime import date
 
-    from celery.utils import uuid
-    from django.db import transaction
     from django.utils import timezone
 
-    from education.cycles import provinces
+    from education.cycles import fan_out
 
     day = date.fromisoformat(on) if on else timezone.localdate()
-    queue = (self.request.delivery_info or {}).get("routing_key") or None
-    tasks = {}
-    for province_id in provinces():
-        for task in (run_province_lost_contact, run_province_certificate_reviews):
-            task_id = tasks[f"{task.name}:{province_id}"] = uuid()
-            transaction.on_commit(
-                lambda task=task, pk=province_id, task_id=task_id: task.apply_async(
-                    (pk, day.isoformat()), task_id=task_id, queue=queue
-                )
-            )
-    return {"on": day.isoformat(), "tasks": tasks}
+    return fan_out(self.request, day, run_province_lost_contact, run_province_certificate_reviews)
 
 
 @shared_task(acks_late=True)

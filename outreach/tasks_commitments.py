@@ -110,23 +110,12 @@ def commitment_missing_cycle(province_id: int, on: date) -> dict | None:
 @shared_task(bind=True, acks_late=True)
 def run_commitment_cycles(self, on: str | None = None) -> dict:
     """Daily: enqueue each province's commitment reminders."""
-    from celery.utils import uuid
-    from django.db import transaction
     from django.utils import timezone
 
-    from education.cycles import provinces
+    from education.cycles import fan_out
 
     day = date.fromisoformat(on) if on else timezone.localdate()
-    queue = (self.request.delivery_info or {}).get("routing_key") or None
-    tasks = {}
-    for province_id in provinces():
-        task_id = tasks[f"{run_province_commitments.name}:{province_id}"] = uuid()
-        transaction.on_commit(
-            lambda pk=province_id, task_id=task_id: run_province_commitments.apply_async(
-                (pk, day.isoformat()), task_id=task_id, queue=queue
-            )
-        )
-    return {"on": day.isoformat(), "tasks": tasks}
+    return fan_out(self.request, day, run_province_commitments)
 
 
 @shared_task(acks_late=True)

@@ -14,25 +14,14 @@ def run_research_cycles(self, on: str | None = None) -> dict:
     """Daily: enqueue, per province, the RESEARCH_SHORT reminders (from 1 October)."""
     from datetime import date
 
-    from celery.utils import uuid
-    from django.db import transaction
     from django.utils import timezone
 
-    from education.cycles import provinces
+    from education.cycles import fan_out
 
     day = date.fromisoformat(on) if on else timezone.localdate()
-    queue = (self.request.delivery_info or {}).get("routing_key") or None
-    tasks = {}
     if day < date(day.year, 10, 1):
-        return {"on": day.isoformat(), "tasks": tasks}
-    for province_id in provinces():
-        task_id = tasks[f"{run_province_research_short.name}:{province_id}"] = uuid()
-        transaction.on_commit(
-            lambda pk=province_id, task_id=task_id: run_province_research_short.apply_async(
-                (pk, day.isoformat()), task_id=task_id, queue=queue
-            )
-        )
-    return {"on": day.isoformat(), "tasks": tasks}
+        return {"on": day.isoformat(), "tasks": {}}
+    return fan_out(self.request, day, run_province_research_short)
 
 
 @shared_task(acks_late=True)
