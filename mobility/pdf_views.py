@@ -2,7 +2,6 @@
 public verification page reached from the QR code."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -10,6 +9,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from config import throttle
 
 from . import certificate_pdf
 from .models import Certificate, CertificateEntry, Episode
@@ -80,20 +81,9 @@ def my_mobility(request):
     return render(request, "mobility/pdf/mine.html", {"episodes": episodes})
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _rate_limited(request) -> bool:
-    """A fixed one-minute window per IP address, counted in the shared cache."""
-    key = f"mobility:verify:{_client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=70)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=70)
-        count = 1
-    return count > VERIFY_LIMIT
+    """A fixed one-minute window per client address."""
+    return throttle.over_limit("mobility-verify", throttle.client_ip(request), VERIFY_LIMIT)
 
 
 @never_cache

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Prefetch
 from django.http import Http404
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import throttle
 from config.forms import add_service_errors
 from members.models import Member
 
@@ -292,14 +292,7 @@ LOOKUP_LIMIT = 30  # certificate look-ups per user and minute
 
 def _lookups_exceeded(user) -> bool:
     """A fixed one-minute window per user: numbers are sequential, codes are not."""
-    key = f"mobility:check-in:{user.pk}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=70)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=70)
-        count = 1
-    return count > LOOKUP_LIMIT
+    return throttle.over_limit("mobility-check-in", user.pk, LOOKUP_LIMIT)
 
 
 @login_required

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import throttle
 from config.forms import add_service_errors
 from members.models import Member
 
@@ -369,19 +369,10 @@ def my_commitments(request):
 # --- The public board ------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _rate_limited(request) -> bool:
-    key = f"outreach:board:{_client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=70)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=70)
-        count = 1
-    return count > EVALUATIONS_PER_MINUTE
+    return throttle.over_limit(
+        "outreach-board", throttle.client_ip(request), EVALUATIONS_PER_MINUTE
+    )
 
 
 def board(request, token):
@@ -410,7 +401,7 @@ def board(request, token):
                     commitment=commitment,
                     rating=form.cleaned_data["rating"],
                     comment=form.cleaned_data["comment"],
-                    visitor=services.visitor_hash(_client_ip(request)),
+                    visitor=services.visitor_hash(throttle.client_ip(request)),
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
