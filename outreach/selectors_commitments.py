@@ -179,15 +179,12 @@ def post_logs(user, post: ServicePost):
     )
 
 
-def open_posts_for_member(member: Member):
-    """Open posts of the organisations on the member's branch path.
-
-    ServicePost has no member-role scope (no scope_self_q), so a member cannot
-    read posts through visible_to; these are limited to the member's own chain.
-    """
+def open_posts_for_member(user, member: Member):
+    """Open posts, visible to `user`, of the organisations on the member's branch path."""
     ancestors = [int(x) for x in member.branch.path.split(".")]
     return (
-        ServicePost.objects.filter(organization_id__in=ancestors, active=True)
+        ServicePost.objects.visible_to(user)
+        .filter(organization_id__in=ancestors, active=True)
         .select_related("organization")
         .annotate(n_active=Count("holders", filter=Q(holders__status=PostHolderStatus.ACTIVE)))
         .order_by("title", "pk")

@@ -359,7 +359,9 @@ def my_commitments(request):
             "minimum": minimum,
             "maximum": maximum,
             "holdings": holdings,
-            "open_posts": [p for p in selectors.open_posts_for_member(member) if p.pk not in held],
+            "open_posts": [
+                p for p in selectors.open_posts_for_member(request.user, member) if p.pk not in held
+            ],
             "log_form": PostLogForm(initial={"on": timezone.localdate()}),
         },
         status=400 if form.is_bound else 200,

@@ -130,3 +130,19 @@ def test_posts_and_holders_through_the_api(client, w):
         content_type="application/json",
     )
     assert other.status_code == 404
+
+
+def test_a_member_applies_for_a_post_of_the_branch_through_the_api(client, w):
+    post = services.post_create(
+        actor=w["secretary"], organization=w["a"]["branch1"], title="宣传岗", duties="宣传"
+    )
+    outside = services.post_create(
+        actor=w["other"], organization=w["b"]["branch1"], title="岗", duties="职责"
+    )
+    client.force_login(w["member_user"])
+    listed = {row["id"] for row in client.get("/api/v1/service-posts/").json()["results"]}
+    assert post.pk in listed and outside.pk not in listed
+    applied = client.post(f"/api/v1/service-posts/{post.pk}/apply/", {})
+    assert applied.status_code == 201, applied.content
+    assert PostHolder.objects.get(pk=applied.json()["id"]).member == w["member"]
+    assert client.post(f"/api/v1/service-posts/{outside.pk}/apply/", {}).status_code == 404
