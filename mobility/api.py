@@ -19,6 +19,7 @@ from .serializers import (
     CancelSerializer,
     CertificateSerializer,
     CheckInSerializer,
+    DuesPeriodSerializer,
     EntrySerializer,
     EntryWriteSerializer,
     EpisodeSerializer,
@@ -77,6 +78,23 @@ class EpisodeViewSet(
             actor=request.user,
             episode=episode,
             **serializer.validated_data,
+        )
+        return Response(EpisodeSerializer(episode).data)
+
+    @extend_schema(request=DuesPeriodSerializer, responses=EpisodeSerializer)
+    @action(detail=True, methods=["post"], url_path="dues-period")
+    def dues_period(self, request, pk=None):
+        """Let this member pay dues quarterly (document 3, 二（三）2), or take it back."""
+        episode = self.get_object()
+        serializer = DuesPeriodSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        d = serializer.validated_data
+        episode = _call(
+            services.episode_set_dues_period,
+            actor=request.user,
+            episode=episode,
+            quarterly=d["quarterly"],
+            reason=d.get("quarterly_dues_reason", ""),
         )
         return Response(EpisodeSerializer(episode).data)
 

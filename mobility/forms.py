@@ -76,6 +76,13 @@ class CancelForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("reason for cancelling"), max_length=200)
 
 
+class DuesPeriodForm(BootstrapFormMixin, forms.Form):
+    quarterly = forms.BooleanField(label=_("dues may be paid quarterly"), required=False)
+    quarterly_dues_reason = forms.CharField(
+        label=_("why monthly dues are difficult"), max_length=200, required=False
+    )
+
+
 class OrgLifeForm(BootstrapFormMixin, forms.Form):
     on = forms.DateField(label=_("date"), widget=DATE)
     description = forms.CharField(label=_("description"), max_length=200)

@@ -88,6 +88,12 @@ class Episode(models.Model):
         _("last contact"), help_text=_("The last report or certificate entry.")
     )
     lost_contact_since = models.DateField(_("lost contact since"), null=True, blank=True)
+    # Document 3, 二（三）2: monthly dues in principle; quarterly for a member for whom
+    # monthly payment is really difficult (e.g. moving often), as the outflow branch agrees.
+    quarterly_dues = models.BooleanField(_("dues may be paid quarterly"), default=False)
+    quarterly_dues_reason = models.CharField(
+        _("why monthly dues are difficult"), max_length=200, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -108,6 +114,10 @@ class Episode(models.Model):
             models.Index(fields=["status", "last_contact_on"], name="episode_contact"),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(quarterly_dues=False) | ~Q(quarterly_dues_reason=""),
+                name="episode_quarterly_dues_has_reason",
+            ),
             models.UniqueConstraint(
                 fields=["member"], condition=Q(status="away"), name="episode_one_away"
             ),

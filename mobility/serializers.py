@@ -51,6 +51,8 @@ class EpisodeSerializer(serializers.ModelSerializer):
             "return_review",
             "last_contact_on",
             "lost_contact_since",
+            "quarterly_dues",
+            "quarterly_dues_reason",
         )
         read_only_fields = fields
 
@@ -98,6 +100,11 @@ class ReturnSerializer(serializers.Serializer):
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
+
+
+class DuesPeriodSerializer(serializers.Serializer):
+    quarterly = serializers.BooleanField()
+    quarterly_dues_reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class EntrySerializer(serializers.ModelSerializer):

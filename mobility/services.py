@@ -525,6 +525,33 @@ def episode_cancel(*, actor: User, episode: Episode, reason: str) -> Episode:
 
 
 @transaction.atomic
+def episode_set_dues_period(
+    *, actor: User, episode: Episode, quarterly: bool, reason: str = ""
+) -> Episode:
+    """The outflow branch lets one member pay dues quarterly (document 3, 二（三）2:
+    "按月交纳确有困难的，可以按季交纳"), or takes it back."""
+    reason = (reason or "").strip()
+    if quarterly and not reason:
+        raise ValidationError(
+            {"quarterly_dues_reason": _("Say why monthly payment is really difficult.")}
+        )
+    with _audit(actor, "mobility.episode_dues_period"):
+        episode = Episode.objects.select_for_update().get(pk=episode.pk)
+        scoping.require(actor, scoping.CHANGE, episode.outflow_branch)
+        if episode.status != EpisodeStatus.AWAY:
+            raise ValidationError(
+                {
+                    "status": _("%(name)s is no longer registered as away.")
+                    % {"name": episode.member}
+                }
+            )
+        episode.quarterly_dues = quarterly
+        episode.quarterly_dues_reason = reason[:200] if quarterly else ""
+        episode.save(update_fields=["quarterly_dues", "quarterly_dues_reason"])
+        return episode
+
+
+@transaction.atomic
 def certificate_cancel(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
     """The outflow branch cancels an active certificate (lost, issued in error)."""
     if not (reason or "").strip():
@@ -609,11 +636,12 @@ def entry_dues(
         period = policy_in_force(certificate.episode.outflow_branch, "mobile_dues_period", paid_on)
         if months not in (1, 3):
             raise ValidationError({"months": _("Dues are paid for one month or one quarter.")})
-        if months == 3 and period != "quarterly":
+        if months == 3 and period != "quarterly" and not certificate.episode.quarterly_dues:
             raise ValidationError(
                 {
                     "months": _(
-                        "The outflow branch's policy is monthly dues; pay one month at a time."
+                        "Dues are monthly for this member (the outflow branch's policy, and no "
+                        "quarterly payment agreed for the member); pay one month at a time."
                     )
                 }
             )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("episodes/<int:pk>/", views.episode_page, name="episode"),
     path("episodes/<int:pk>/request/", views.episode_request, name="episode_request"),
     path("episodes/<int:pk>/close/<str:step>/", views.episode_close, name="episode_close"),
+    path("episodes/<int:pk>/dues-period/", views.episode_dues_period, name="episode_dues_period"),
     path(
         "certificates/<int:pk>/entries/<str:kind>/",
         views.certificate_entry,

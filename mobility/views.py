@@ -22,6 +22,7 @@ from .forms import (
     CheckInForm,
     CheckInLookupForm,
     DuesEntryForm,
+    DuesPeriodForm,
     EpisodeForm,
     OrgLifeForm,
     ReturnForm,
@@ -50,8 +51,10 @@ def _steps(user, episode, certificate, committee=None) -> set[str]:
     steps = set()
     if episode.status != EpisodeStatus.AWAY:
         return steps
+    if outflow:
+        steps.add("dues_period")
     if certificate is None:  # never issued, or cancelled: close the episode itself
-        return {"request", "episode_close"} if outflow else steps
+        return steps | {"request", "episode_close"} if outflow else steps
     status = certificate.status
     if status == CertificateStatus.REQUESTED:
         committee = committee or services.grassroots_committee_of(episode.outflow_branch)
@@ -152,6 +155,12 @@ def episode_page(request, pk):
             "review_form": ReviewForm(initial={"reviewed_on": today}),
             "return_form": ReturnForm(initial={"returned_on": today}),
             "cancel_form": CancelForm(),
+            "dues_period_form": DuesPeriodForm(
+                initial={
+                    "quarterly": episode.quarterly_dues,
+                    "quarterly_dues_reason": episode.quarterly_dues_reason,
+                }
+            ),
             "org_life_form": OrgLifeForm(initial={"on": today}),
             "dues_form": DuesEntryForm(
                 initial={"period_start": today.replace(day=1), "paid_on": today, "months": 1}
@@ -197,6 +206,28 @@ def episode_close(request, pk, step):
         messages.success(request, _("Done: %(episode)s.") % {"episode": episode.member})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    return redirect("mobility:episode", pk=episode.pk)
+
+
+@login_required
+@require_POST
+def episode_dues_period(request, pk):
+    """Let one member pay dues quarterly, or take it back (outflow branch)."""
+    episode = _episode(request, pk)
+    form = DuesPeriodForm(request.POST)
+    if form.is_valid():
+        try:
+            services.episode_set_dues_period(
+                actor=request.user,
+                episode=episode,
+                quarterly=form.cleaned_data["quarterly"],
+                reason=form.cleaned_data["quarterly_dues_reason"],
+            )
+            messages.success(request, _("The dues period was saved."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("mobility:episode", pk=episode.pk)
 
 

@@ -5,9 +5,10 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import GrantExpiry, OrgKind, OrgLevel, Role
@@ -518,3 +519,49 @@ def test_grants_last_a_year_even_when_the_expected_return_has_passed(world):
     expiry = GrantExpiry.objects.get(permission__user=world["u"]["inflow"])
     assert expiry.expires_at > timezone.now() + datetime.timedelta(days=364)
     assert Member.objects.visible_to(world["u"]["inflow"]).filter(pk=world["member"].pk).exists()
+
+
+def test_the_outflow_branch_lets_one_member_pay_quarterly(world, client):
+    """Document 3, 二（三）2: monthly in principle, quarterly where monthly is really
+    difficult — agreed for one member, under a monthly policy."""
+    cert = checked_in(world)
+    episode = cert.episode
+    kwargs = {
+        "actor": world["u"]["inflow"],
+        "certificate": cert,
+        "period_start": datetime.date(TODAY.year, 1, 1),
+        "months": 3,
+        "amount": Decimal("60"),
+        "paid_on": TODAY,
+    }
+    with pytest.raises(ValidationError):
+        services.entry_dues(**kwargs)
+    with pytest.raises(ValidationError) as error:
+        services.episode_set_dues_period(
+            actor=world["u"]["outflow"], episode=episode, quarterly=True, reason=" "
+        )
+    assert "quarterly_dues_reason" in error.value.message_dict
+    # The inflow side may not decide it.
+    with pytest.raises((PermissionDenied, Http404)):
+        services.episode_set_dues_period(
+            actor=world["u"]["inflow"], episode=episode, quarterly=True, reason="经常变换工地"
+        )
+    client.force_login(world["u"]["outflow"])
+    url = reverse("mobility:episode_dues_period", args=[episode.pk])
+    assert (
+        client.post(url, {"quarterly": "on", "quarterly_dues_reason": "经常变换工地"}).status_code
+        == 302
+    )
+    episode.refresh_from_db()
+    assert episode.quarterly_dues and episode.quarterly_dues_reason == "经常变换工地"
+    assert services.entry_dues(**kwargs).dues.months == 3
+    # Taken back through the API: monthly again.
+    response = client.post(
+        f"/api/v1/mobile-episodes/{episode.pk}/dues-period/",
+        {"quarterly": False},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["quarterly_dues"] is False
+    kwargs["period_start"] = datetime.date(TODAY.year, 4, 1)
+    with pytest.raises(ValidationError):
+        services.entry_dues(**kwargs)
