@@ -14,15 +14,18 @@ from branches.api import as_drf_error
 from branches.models import Organization
 
 from . import services
-from .models import RectificationOrder, RectificationUpdate
+from .models import RectificationOrder, RectificationUpdate, WeakUnit
 from .selectors import overdue_q
 from .serializers import (
+    ConsolidateSerializer,
     NoteSerializer,
     OrderDetailSerializer,
     OrderSerializer,
     OrderWriteSerializer,
     ProgressSerializer,
     UpdateSerializer,
+    WeakUnitSerializer,
+    WeakUnitWriteSerializer,
 )
 
 
@@ -150,6 +153,72 @@ class RectificationOrderViewSet(
         return self._step(request, services.order_cancel)
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("under", int, description="Only units in this subtree."),
+        OpenApiParameter("year", int, description="Only units of this year."),
+    ]
+)
+class WeakUnitViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Weak and lax grassroots organisations and their consolidation (document 4, 二（一）3)."""
+
+    serializer_class = WeakUnitSerializer
+    filterset_fields = ("status", "year")
+    ordering = ("-year", "id")
+
+    def get_queryset(self):
+        queryset = WeakUnit.objects.visible_to(self.request.user).select_related(
+            "organization", "identified_by_org", "order"
+        )
+        under = self.request.query_params.get("under") if self.action == "list" else None
+        if under:
+            try:
+                org = _org(self.request.user, int(under))
+            except ValueError:
+                return queryset.none()
+            queryset = queryset.filter(organization__path__descendant_of=org.path)
+        return queryset
+
+    @extend_schema(request=WeakUnitWriteSerializer, responses=WeakUnitSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = WeakUnitWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        identifier = _org(request.user, data.pop("identified_by_org"))
+        target = Organization.objects.filter(pk=data.pop("organization")).first()
+        unit = _call(
+            services.weak_unit_identify,
+            actor=request.user,
+            identified_by_org=identifier,
+            organization=target,
+            **data,
+        )
+        unit = get_object_or_404(self.get_queryset(), pk=unit.pk)
+        return Response(WeakUnitSerializer(unit).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConsolidateSerializer, responses=WeakUnitSerializer)
+    @action(detail=True, methods=["post"])
+    def consolidate(self, request, pk=None):
+        """The identifying committee records the consolidation as done (order accepted)."""
+        unit = self.get_object()
+        serializer = ConsolidateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _call(
+            services.weak_unit_consolidate,
+            actor=request.user,
+            unit=unit,
+            **serializer.validated_data,
+        )
+        unit = get_object_or_404(self.get_queryset(), pk=unit.pk)
+        return Response(WeakUnitSerializer(unit).data)
+
+
 routes = [
     ("rectification-orders", RectificationOrderViewSet, "rectification-order"),
+    ("weak-units", WeakUnitViewSet, "weak-unit"),
 ]

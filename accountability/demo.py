@@ -14,7 +14,7 @@ from django.utils import timezone
 from branches.models import Organization, OrgKind, User
 
 from . import services, tasks
-from .models import RectificationOrder
+from .models import RectificationOrder, WeakUnit
 
 COUNTY = "ZJ-HZ-XH"
 OWN_BRANCH = "ZJ-HZ-XH-T1-01"
@@ -115,4 +115,65 @@ def ensure_rectifications(seed: int = 0) -> int:
         created += 1
     if county.province_id:
         tasks.flag_overdue(county.province_id, today)
+    return created
+
+
+# (problems, measures, identified days ago, deadline days from identification, consolidated)
+WEAK_UNITS = [
+    (
+        "支部书记长期外出务工，支部半年以上未开展组织生活，党员作用发挥不明显。",
+        "街道党工委选派第一书记驻村，调整支部书记人选，恢复“三会一课”，每月报告整顿进展。",
+        300,
+        120,
+        "班子已调整到位，组织生活恢复正常，经街道党工委验收整顿达标。",
+    ),
+    (
+        "支部委员会不健全，发展党员工作连续三年空白，群众反映服务意识不强。",
+        "县委组织部领导建立联系点，补齐支部委员，制定发展党员计划，年底前完成整顿。",
+        45,
+        120,
+        "",
+    ),
+]
+
+
+def ensure_weak_units(seed: int = 0) -> int:
+    """Two weak and lax branches of 西湖区: one consolidated last year, one being
+    consolidated now. Idempotent (one record per branch and year)."""
+    county = Organization.objects.filter(code=COUNTY).first()
+    actor = User.objects.filter(username="xh_org").first()
+    if county is None or actor is None:
+        return 0
+    branches = list(
+        Organization.objects.filter(
+            path__descendant_of=county.path, kind=OrgKind.BRANCH, dissolved__isnull=True
+        )
+        .exclude(code=OWN_BRANCH)
+        .order_by("code", "pk")[2:4]
+    )
+    today = timezone.localdate()
+    created = 0
+    for branch, (problems, measures, ago, days, result) in zip(branches, WEAK_UNITS, strict=False):
+        identified_on = today - timedelta(days=ago)
+        if WeakUnit.objects.filter(organization=branch, year=identified_on.year).exists():
+            continue
+        unit = services.weak_unit_identify(
+            actor=actor,
+            identified_by_org=county,
+            organization=branch,
+            year=identified_on.year,
+            problems=problems,
+            measures=measures,
+            identified_on=identified_on,
+            deadline=identified_on + timedelta(days=days),
+        )
+        if result:
+            done_on = min(today, identified_on + timedelta(days=days - 10))
+            services.progress_record(actor=actor, order=unit.order, progress=result, on=done_on)
+            services.order_submit(actor=actor, order=unit.order, note="整顿已完成，请予验收。")
+            services.order_accept(actor=actor, order=unit.order, note="整顿达标。")
+            services.weak_unit_consolidate(
+                actor=actor, unit=unit, consolidated_on=today, result=result
+            )
+        created += 1
     return created

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import Organization
 from config.forms import BootstrapFormMixin
 
-from .models import RectificationStatus, SourceKind
+from .models import RectificationStatus, SourceKind, WeakUnitStatus
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -49,3 +49,35 @@ class FilterForm(forms.Form):
     )
     source_kind = forms.ChoiceField(required=False, choices=[("", _("all")), *SourceKind.choices])
     overdue = forms.BooleanField(required=False)
+
+
+class WeakUnitForm(BootstrapFormMixin, forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("organisation"), queryset=Organization.objects.none()
+    )
+    year = forms.IntegerField(label=_("year"))
+    identified_on = forms.DateField(label=_("identified on"), widget=DATE)
+    problems = forms.CharField(
+        label=_("how it is weak and lax"), widget=forms.Textarea({"rows": 3})
+    )
+    measures = forms.CharField(
+        label=_("consolidation measures"), widget=forms.Textarea({"rows": 3})
+    )
+    deadline = forms.DateField(label=_("consolidated by"), widget=DATE)
+
+    def __init__(self, *args, targets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if targets is not None:
+            self.fields["organization"].queryset = targets
+
+
+class ConsolidateForm(BootstrapFormMixin, forms.Form):
+    consolidated_on = forms.DateField(label=_("consolidated on"), widget=DATE)
+    result = forms.CharField(
+        label=_("result of the consolidation"), widget=forms.Textarea({"rows": 3})
+    )
+
+
+class WeakUnitFilterForm(forms.Form):
+    year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
+    status = forms.ChoiceField(required=False, choices=[("", _("all")), *WeakUnitStatus.choices])

@@ -165,3 +165,76 @@ class RectificationUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.on}"
+
+
+# --- Consolidation of weak and lax grassroots organisations ----------------------------
+
+
+class WeakUnitStatus(models.TextChoices):
+    CONSOLIDATING = "consolidating", _("Being consolidated")
+    CONSOLIDATED = "consolidated", _("Consolidated")
+
+
+# Organisations that can be weak and lax (document 4, 二（一）3): grassroots ones.
+GRASSROOTS_KINDS = ("grassroots_committee", "general_branch", "branch")
+
+
+@track()
+class WeakUnit(models.Model):
+    """A grassroots organisation found weak and lax (软弱涣散、不起作用) in a year,
+    and its consolidation (整顿, document 4, 二（一）3) under a committee above it."""
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    identified_by_org = models.ForeignKey(
+        Organization,
+        verbose_name=_("identified by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    identified_on = models.DateField(_("identified on"))
+    problems = models.TextField(_("how it is weak and lax"))
+    measures = models.TextField(_("consolidation measures"))
+    order = models.OneToOneField(
+        RectificationOrder,
+        verbose_name=_("rectification order"),
+        on_delete=models.PROTECT,
+        related_name="weak_unit",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=WeakUnitStatus.choices, default="consolidating"
+    )
+    consolidated_on = models.DateField(_("consolidated on"), null=True, blank=True)
+    result = models.TextField(_("result of the consolidation"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_field = ("organization", "identified_by_org")
+
+    class Meta:
+        verbose_name = _("weak and lax organisation")
+        verbose_name_plural = _("weak and lax organisations")
+        ordering = ["-year", "status", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="weak_unit_once_a_year"),
+            models.CheckConstraint(
+                condition=~Q(organization=models.F("identified_by_org")),
+                name="weak_unit_not_by_itself",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="consolidating", consolidated_on__isnull=True)
+                | Q(status="consolidated", consolidated_on__isnull=False) & ~Q(result=""),
+                name="weak_unit_consolidated_has_date_and_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year}"

@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from branches import scoping
 from branches.models import Organization, User
 
-from .models import WORKING, RectificationOrder, RectificationStatus, RectificationUpdate
+from .models import (
+    GRASSROOTS_KINDS,
+    WORKING,
+    RectificationOrder,
+    RectificationStatus,
+    RectificationUpdate,
+    WeakUnit,
+)
 
 ACTION_TITLES = {
     "accountability.order_issue": _("Order issued"),
@@ -112,3 +119,26 @@ def timeline(order: RectificationOrder) -> list[dict]:
         )
         previous = e
     return rows
+
+
+# --- Weak and lax organisations --------------------------------------------------------
+
+
+def weak_units_under(user, organization: Organization, *, year: int | None = None, status=""):
+    """Weak and lax organisations in the subtree (as the unit or as the identifier)."""
+    queryset = WeakUnit.objects.visible_to(user).filter(
+        Q(organization__path__descendant_of=organization.path)
+        | Q(identified_by_org__path__descendant_of=organization.path)
+    )
+    if year:
+        queryset = queryset.filter(year=year)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("organization", "identified_by_org", "order").order_by(
+        "-year", "status", "organization__path"
+    )
+
+
+def weak_unit_targets(user, organization: Organization):
+    """Grassroots organisations below `organization` the user may register as weak and lax."""
+    return targets_for(user, organization).filter(kind__in=GRASSROOTS_KINDS)

@@ -3,7 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import RectificationOrder, RectificationUpdate, SourceKind
+from .models import RectificationOrder, RectificationUpdate, SourceKind, WeakUnit
 
 
 class UpdateSerializer(serializers.ModelSerializer):
@@ -78,3 +78,46 @@ class ProgressSerializer(serializers.Serializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
+class WeakUnitSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    identified_by_name = serializers.CharField(source="identified_by_org.name", read_only=True)
+    deadline = serializers.DateField(source="order.deadline", read_only=True)
+    order_status = serializers.CharField(source="order.status", read_only=True)
+
+    class Meta:
+        model = WeakUnit
+        fields = (
+            "id",
+            "organization",
+            "organization_name",
+            "identified_by_org",
+            "identified_by_name",
+            "year",
+            "identified_on",
+            "problems",
+            "measures",
+            "order",
+            "deadline",
+            "order_status",
+            "status",
+            "consolidated_on",
+            "result",
+        )
+        read_only_fields = fields
+
+
+class WeakUnitWriteSerializer(serializers.Serializer):
+    identified_by_org = serializers.IntegerField()
+    organization = serializers.IntegerField()
+    year = serializers.IntegerField()
+    identified_on = serializers.DateField(required=False)
+    problems = serializers.CharField()
+    measures = serializers.CharField()
+    deadline = serializers.DateField()
+
+
+class ConsolidateSerializer(serializers.Serializer):
+    consolidated_on = serializers.DateField()
+    result = serializers.CharField()

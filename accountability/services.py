@@ -28,12 +28,15 @@ from branches.models import Organization, Reminder, User
 from education import files
 
 from .models import (
+    GRASSROOTS_KINDS,
     OPEN,
     WORKING,
     RectificationOrder,
     RectificationStatus,
     RectificationUpdate,
     SourceKind,
+    WeakUnit,
+    WeakUnitStatus,
 )
 
 EVIDENCE_TYPES = (files.PDF, files.JPEG, files.PNG, files.WEBP)
@@ -285,3 +288,108 @@ def order_cancel(*, actor: User, order: RectificationOrder, note: str) -> Rectif
         order.save()
     resolve_reminder(order)
     return order
+
+
+# --- Consolidation of weak and lax grassroots organisations ----------------------------
+
+
+@transaction.atomic
+def weak_unit_identify(
+    *,
+    actor: User,
+    identified_by_org: Organization,
+    organization: Organization,
+    year: int,
+    problems: str,
+    measures: str,
+    deadline: date,
+    identified_on: date | None = None,
+) -> WeakUnit:
+    """Register a grassroots organisation as weak and lax for a year and order its
+    consolidation by a deadline (one rectification order, source "weak unit")."""
+    if organization is not None and organization.kind not in GRASSROOTS_KINDS:
+        raise ValidationError(
+            {
+                "organization": _(
+                    "%(org)s is not a grassroots party organisation (a grassroots committee, "
+                    "general branch or branch)."
+                )
+                % {"org": organization}
+            }
+        )
+    today = timezone.localdate()
+    identified_on = identified_on or today
+    if year is None or not (identified_on.year - 1 <= year <= identified_on.year):
+        raise ValidationError(
+            {"year": _("The year is the year of identification or the one before.")}
+        )
+    problems = _required(problems, "problems", _("Say how the organisation is weak and lax."))
+    measures = _required(measures, "measures", _("Say how it will be consolidated."))
+    if (
+        organization is not None
+        and WeakUnit.objects.filter(organization=organization, year=year).exists()
+    ):
+        raise ValidationError(
+            {
+                "organization": _("%(org)s is already registered as weak and lax for %(year)s.")
+                % {"org": organization, "year": year}
+            }
+        )
+    order = order_issue(
+        actor=actor,
+        issued_by_org=identified_by_org,
+        organization=organization,
+        source_kind=SourceKind.WEAK_UNIT,
+        source_ref=_("Weak and lax organisation, %(year)s") % {"year": year},
+        problem=problems,
+        required=measures,
+        deadline=deadline,
+        issued_on=identified_on,
+    )
+    with _audit(actor, "accountability.weak_unit_identify"):
+        return WeakUnit.objects.create(
+            organization=order.organization,
+            identified_by_org=order.issued_by_org,
+            year=year,
+            identified_on=identified_on,
+            problems=problems,
+            measures=measures,
+            order=order,
+            created_by=actor,
+        )
+
+
+@transaction.atomic
+def weak_unit_consolidate(
+    *, actor: User, unit: WeakUnit, consolidated_on: date, result: str
+) -> WeakUnit:
+    """The identifying committee finds the organisation consolidated; its order must
+    have been accepted first."""
+    unit = WeakUnit.objects.select_for_update().select_related("order").get(pk=unit.pk)
+    identified_by = Organization.objects.get(pk=unit.identified_by_org_id)
+    if not scoping.can(actor, scoping.CHANGE, identified_by) and scoping.can(
+        actor, scoping.VIEW, Organization.objects.get(pk=unit.organization_id)
+    ):
+        raise PermissionDenied(
+            _("Only %(org)s finds the consolidation done.") % {"org": identified_by}
+        )
+    scoping.require(actor, scoping.CHANGE, identified_by)
+    if unit.status != WeakUnitStatus.CONSOLIDATING:
+        raise ValidationError({"status": _("The organisation is already consolidated.")})
+    if unit.order.status != RectificationStatus.ACCEPTED:
+        raise ValidationError(
+            {
+                "status": _("Accept the rectification order first (it is “%(status)s”).")
+                % {"status": unit.order.get_status_display()}
+            }
+        )
+    if consolidated_on is None or consolidated_on > timezone.localdate():
+        raise ValidationError({"consolidated_on": _("Give a day that is not in the future.")})
+    if consolidated_on < unit.identified_on:
+        raise ValidationError({"consolidated_on": _("The day is on or after the identification.")})
+    unit.result = _required(result, "result", _("Say what the consolidation achieved."))
+    unit.status = WeakUnitStatus.CONSOLIDATED
+    unit.consolidated_on = consolidated_on
+    with _audit(actor, "accountability.weak_unit_consolidate"):
+        unit.save(update_fields=["status", "consolidated_on", "result"])
+    return unit

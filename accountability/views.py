@@ -3,7 +3,7 @@ selectors, writes through services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,8 +18,16 @@ from config.forms import add_service_errors
 from education import files
 
 from . import selectors, services
-from .forms import FilterForm, NoteForm, OrderForm, ProgressForm
-from .models import RectificationOrder, RectificationUpdate
+from .forms import (
+    ConsolidateForm,
+    FilterForm,
+    NoteForm,
+    OrderForm,
+    ProgressForm,
+    WeakUnitFilterForm,
+    WeakUnitForm,
+)
+from .models import RectificationOrder, RectificationUpdate, WeakUnit
 
 PAGE_SIZE = 50
 EVIDENCE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
@@ -195,3 +203,107 @@ def evidence(request, pk):
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     patch_cache_control(response, private=True, max_age=3600)
     return response
+
+
+# --- Weak and lax organisations (软弱涣散基层党组织整顿) ------------------------------
+
+
+@login_required
+def weak_units(request, org_pk):
+    """Weak and lax grassroots organisations of the subtree and their consolidation;
+    the committee's form to register one (which orders its consolidation)."""
+    org = _org(request, org_pk)
+    today = timezone.localdate()
+    form = None
+    # Committees above grassroots organisations register them (not a branch).
+    if org.kind not in ("branch", "general_branch") and scoping.can(
+        request.user, scoping.CHANGE, org
+    ):
+        targets = selectors.weak_unit_targets(request.user, org)
+        form = WeakUnitForm(
+            request.POST or None,
+            targets=targets,
+            initial={"year": today.year, "identified_on": today},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                unit = services.weak_unit_identify(
+                    actor=request.user, identified_by_org=org, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(org)s is registered as weak and lax; its consolidation is due by %(day)s.")
+                    % {"org": unit.organization, "day": unit.order.deadline},
+                )
+                return redirect("accountability:weak_unit", pk=unit.pk)
+    if request.method == "POST" and form is None:
+        scoping.require(request.user, scoping.CHANGE, org)
+        raise PermissionDenied(_("A branch does not register weak and lax organisations."))
+    filters = WeakUnitFilterForm(request.GET or None)
+    f = filters.cleaned_data if filters.is_valid() else {}
+    queryset = selectors.weak_units_under(
+        request.user, org, year=f.get("year"), status=f.get("status", "")
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accountability/weak_units.html",
+        {
+            "org": org,
+            "page": page,
+            "query": query.urlencode(),
+            "filters": filters,
+            "form": form,
+            "today": today,
+        },
+        status=400 if form is not None and form.is_bound else 200,
+    )
+
+
+def _weak_unit(request, pk) -> WeakUnit:
+    return get_object_or_404(
+        WeakUnit.objects.visible_to(request.user).select_related(
+            "organization", "identified_by_org", "order", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def weak_unit_page(request, pk):
+    unit = _weak_unit(request, pk)
+    can_decide = scoping.can(request.user, scoping.CHANGE, unit.identified_by_org)
+    form = None
+    if unit.status == "consolidating" and can_decide:
+        form = ConsolidateForm(
+            request.POST or None, initial={"consolidated_on": timezone.localdate()}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.weak_unit_consolidate(actor=request.user, unit=unit, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The consolidation was recorded as done."))
+                return redirect("accountability:weak_unit", pk=unit.pk)
+    elif request.method == "POST":
+        raise PermissionDenied(
+            _("Only %(org)s finds the consolidation done.") % {"org": unit.identified_by_org}
+            if not can_decide
+            else _("The organisation is already consolidated.")
+        )
+    return render(
+        request,
+        "accountability/weak_unit.html",
+        {
+            "unit": unit,
+            "form": form,
+            "order_overdue": selectors.is_overdue(unit.order),
+        },
+        status=400 if form is not None and form.is_bound else 200,
+    )

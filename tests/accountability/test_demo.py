@@ -3,8 +3,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
-from accountability.demo import ensure_rectifications
-from accountability.models import RectificationOrder
+from accountability.demo import ensure_rectifications, ensure_weak_units
+from accountability.models import RectificationOrder, WeakUnit
 from branches.models import Reminder
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,9 @@ def seeded(django_db_setup, django_db_blocker):
 
 def test_the_demo_has_one_overdue_one_accepted_and_is_idempotent(seeded):
     assert seeded == 0  # seed_demo made them already: nothing new
-    orders = RectificationOrder.objects.filter(issued_by_org__code="ZJ-HZ-XH")
+    orders = RectificationOrder.objects.filter(
+        issued_by_org__code="ZJ-HZ-XH", weak_unit__isnull=True
+    )
     assert orders.count() == 4
     assert set(orders.values_list("status", flat=True)) == {
         "in_progress",
@@ -40,3 +42,12 @@ def test_the_demo_has_one_overdue_one_accepted_and_is_idempotent(seeded):
     assert orders.get(status="accepted").accepted_by.username == "xh_org"
     assert ensure_rectifications(0) == 0
     assert orders.count() == 4
+
+
+def test_the_demo_has_a_weak_unit_consolidated_and_one_being_consolidated(seeded):
+    units = WeakUnit.objects.filter(identified_by_org__code="ZJ-HZ-XH")
+    assert sorted(units.values_list("status", flat=True)) == ["consolidated", "consolidating"]
+    done = units.get(status="consolidated")
+    assert done.order.status == "accepted" and done.result
+    assert units.get(status="consolidating").order.source_kind == "weak_unit"
+    assert ensure_weak_units(0) == 0 and units.count() == 2

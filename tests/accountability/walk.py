@@ -3,13 +3,14 @@
 `add_accountability(a, b, user)`: a rectification order with one progress
 update carrying an evidence file, in a["branch2"] and b["branch1"] (out of
 reach of the walker, a secretary of a["branch1"]; issued by their township)
-and in a["branch1"] (in reach: the walker's branch is the ordered one)."""
+and in a["branch1"] (in reach: the walker's branch is the ordered one); a weak and
+lax organisation record (with its own order) for each of the three."""
 
 import datetime
 
 from django.core.files.base import ContentFile
 
-from accountability.models import RectificationOrder, RectificationUpdate
+from accountability.models import RectificationOrder, RectificationUpdate, WeakUnit
 from branches.models import Role
 from tests.factories import RoleAssignmentFactory, UserFactory
 
@@ -59,3 +60,14 @@ def add_accountability(a, b, user):
         RoleAssignmentFactory(user=by, role=Role.ORG_STAFF, organization=issuer)
         order = add_order(org, issuer, by, status="in_progress")
         add_update(order, user if org == a["branch1"] else by)
+        weak = add_order(org, issuer, by, status="issued")
+        WeakUnit.objects.create(
+            organization=org,
+            identified_by_org=issuer,
+            year=2026,
+            identified_on=weak.issued_on,
+            problems="软弱涣散",
+            measures="整顿",
+            order=weak,
+            created_by=by,
+        )

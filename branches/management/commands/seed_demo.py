@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accountability.demo import ensure_rectifications
+from accountability.demo import ensure_rectifications, ensure_weak_units
 from branches.demo import DEMO_USERS, province_tree, small_tree
 from branches.models import (
     GuidanceBasis,
@@ -100,6 +100,7 @@ class Command(BaseCommand):
                     "research visits": ensure_research(seed),  # sets the leaders cases use
                     "cases of the public": ensure_cases(seed),
                     "rectification orders": ensure_rectifications(seed),
+                    "weak and lax organisations": ensure_weak_units(seed),
                 }
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
