@@ -238,3 +238,8 @@ class WeakUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.year}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("accountability:weak_unit", args=[self.pk])

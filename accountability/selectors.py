@@ -142,3 +142,22 @@ def weak_units_under(user, organization: Organization, *, year: int | None = Non
 def weak_unit_targets(user, organization: Organization):
     """Grassroots organisations below `organization` the user may register as weak and lax."""
     return targets_for(user, organization).filter(kind__in=GRASSROOTS_KINDS)
+
+
+def sources_of(user, order: RectificationOrder) -> list[tuple[str, str]]:
+    """(label, URL) of the records the order arose from — a weak-unit record, a
+    scorecard, a spot-check or inspection finding — that `user` may see.
+
+    Any model with a foreign key to RectificationOrder and a `get_absolute_url`
+    counts; one query per such model.
+    """
+    links = []
+    for relation in RectificationOrder._meta.related_objects:
+        model = relation.related_model
+        if model is RectificationUpdate or not hasattr(model, "get_absolute_url"):
+            continue
+        if not hasattr(model.objects, "visible_to"):
+            continue
+        for obj in model.objects.visible_to(user).filter(**{relation.field.name: order})[:5]:
+            links.append((f"{model._meta.verbose_name}: {obj}", obj.get_absolute_url()))
+    return links

@@ -135,6 +135,7 @@ def order_page(request, pk):
             "is_overdue": selectors.is_overdue(order),
             "updates": selectors.updates_of(order),
             "timeline": selectors.timeline(order),
+            "sources": selectors.sources_of(request.user, order),
             "can_work": can_work,
             "can_accept": can_accept,
             "progress_form": ProgressForm(initial={"on": timezone.localdate()}),

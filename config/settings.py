@@ -293,6 +293,11 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "mobility.models.CertificateStatus",
         "MobilityYearReportStatusEnum": "mobility.models.YearReportStatus",
         "InflowBasisEnum": "mobility.models.InflowBasis",
+        "AssessmentSchemeStatusEnum": "accountability.assessments.models.AssessmentSchemeStatus",
+        "AssessmentIndicatorKindEnum": "accountability.assessments.models.AssessmentIndicatorKind",
+        "ScorecardStatusEnum": "accountability.assessments.models.ScorecardStatus",
+        "AssessmentGradeEnum": "accountability.assessments.models.AssessmentGrade",
+        "AssessmentOutcomeEnum": "accountability.assessments.models.AssessmentOutcome",
     },
 }
 

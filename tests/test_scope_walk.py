@@ -377,9 +377,16 @@ def add_outreach(a, b, user):
 
     for add in (add_commitments, add_care, add_research, add_cases):
         add(a, b, user)
+    add_accountability_areas(a, b, user)
+
+
+def add_accountability_areas(a, b, user):
+    """Accountability (document 4): rectification orders, weak units, and each sub-app."""
+    from tests.accountability.assessments.walk import add_assessments
     from tests.accountability.walk import add_accountability
 
-    add_accountability(a, b, user)
+    for add in (add_accountability, add_assessments):
+        add(a, b, user)
 
 
 def add_year_reports(a, b):

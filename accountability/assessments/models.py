@@ -72,9 +72,7 @@ class AssessmentScheme(models.Model):
         _("status"), max_length=10, choices=AssessmentSchemeStatus.choices, default="draft"
     )
     grade_good = models.DecimalField(_("“good” from"), default=Decimal(90), **POINTS)
-    grade_fairly_good = models.DecimalField(
-        _("“fairly good” from"), default=Decimal(80), **POINTS
-    )
+    grade_fairly_good = models.DecimalField(_("“fairly good” from"), default=Decimal(80), **POINTS)
     grade_average = models.DecimalField(_("“average” from"), default=Decimal(60), **POINTS)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -249,9 +247,7 @@ class Score(models.Model):
         AssessmentIndicator, on_delete=models.PROTECT, related_name="scores"
     )
     # Computed indicators: the figure as computed, with its formula and source.
-    value = models.DecimalField(
-        _("value"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
     denominator = models.DecimalField(
         _("denominator"), max_digits=14, decimal_places=2, null=True, blank=True
     )

@@ -173,3 +173,10 @@ def test_the_api(world, client):
         f"/api/v1/weak-units/{pk}/consolidate/", {}, content_type="application/json"
     )
     assert outside.status_code == 404
+
+
+def test_the_order_page_links_back_to_its_source(world, client):
+    unit = identify(world)
+    client.force_login(world["u"]["secretary"])
+    page = client.get(reverse("accountability:order", args=[unit.order_id]))
+    assert reverse("accountability:weak_unit", args=[unit.pk]).encode() in page.content

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accountability.assessments.demo import ensure_assessments
 from accountability.demo import ensure_rectifications, ensure_weak_units
 from branches.demo import DEMO_USERS, province_tree, small_tree
 from branches.models import (
@@ -101,6 +102,7 @@ class Command(BaseCommand):
                     "cases of the public": ensure_cases(seed),
                     "rectification orders": ensure_rectifications(seed),
                     "weak and lax organisations": ensure_weak_units(seed),
+                    "assessment scorecards": ensure_assessments(seed),
                 }
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
