@@ -43,7 +43,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Greatest, TruncDate
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -141,11 +141,11 @@ def policy_case(keys, organization: Organization, on: date, path_ref: str, conve
     the expression (default: the figure itself).
     """
     from branches.models import PolicyOverride
-    from branches.policies import POLICIES, _in_force_q
+    from branches.policies import POLICIES, in_force_q
 
     convert = convert or (lambda key, value: value)
     rows = list(
-        PolicyOverride.objects.filter(_in_force_q(on), key__in=list(keys))
+        PolicyOverride.objects.filter(in_force_q(on), key__in=list(keys))
         .filter(
             Q(organization__path__ancestor_of=organization.path)
             | Q(organization__path__descendant_of=organization.path)
@@ -193,8 +193,12 @@ def _output_field(value):
 def _records_page(key: str):
     """records_url of a figure shown on the generic records page."""
 
-    def url(organization: Organization, year: int) -> str:
-        return _with_query(reverse("figures:records", args=[organization.pk, key]), year=year)
+    def url(organization: Organization, year: int) -> str | None:
+        try:
+            page = reverse("figures:records", args=[organization.pk])
+        except NoReverseMatch:  # accountability.figure_urls not mounted in this URLconf
+            return None
+        return _with_query(page, figure=key, year=year)
 
     return url
 

@@ -232,7 +232,7 @@ def get_policy(key: str) -> PolicyDef:
         raise ValidationError(_("Unknown policy “%(key)s”.") % {"key": key}) from None
 
 
-def _in_force_q(on: date) -> Q:
+def in_force_q(on: date) -> Q:
     return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
 
 
@@ -243,7 +243,7 @@ def policies_in_force(organization, on: date | None = None) -> dict[str, object]
     on = on or timezone.localdate()
     values = {key: p.clean(p.default) for key, p in POLICIES.items()}
     overrides = (
-        PolicyOverride.objects.filter(_in_force_q(on))
+        PolicyOverride.objects.filter(in_force_q(on))
         .filter(organization__path__ancestor_of=organization.path)
         .order_by("organization__depth")
         .values_list("key", "value")
@@ -261,7 +261,7 @@ def policy_in_force(organization, key: str, on: date | None = None) -> object:
     policy = get_policy(key)
     on = on or timezone.localdate()
     override = (
-        PolicyOverride.objects.filter(_in_force_q(on), key=key)
+        PolicyOverride.objects.filter(in_force_q(on), key=key)
         .filter(organization__path__ancestor_of=organization.path)
         .order_by("-organization__depth")
         .values_list("value", flat=True)
@@ -283,7 +283,7 @@ def policies_for_organizations(organizations, on: date | None = None) -> dict[in
     ancestors = {pk for path in paths.values() for pk in path}
     overrides: dict[int, list[tuple[str, object]]] = {}
     for org_id, key, value in (
-        PolicyOverride.objects.filter(_in_force_q(on), organization_id__in=ancestors)
+        PolicyOverride.objects.filter(in_force_q(on), organization_id__in=ancestors)
         .order_by("organization_id", "key")
         .values_list("organization_id", "key", "value")
     ):

@@ -98,6 +98,7 @@ urlpatterns = [
     path("accountability/written-reports/", include("accountability.written_reports.urls")),
     path("accountability/assessments/", include("accountability.assessments.urls")),
     path("accountability/inspections/", include("accountability.inspections.urls")),
+    path("accountability/figures/", include("accountability.figure_urls")),
     path("accountability/", include("accountability.urls")),
     path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
