@@ -298,6 +298,10 @@ SPECTACULAR_SETTINGS = {
         "ScorecardStatusEnum": "accountability.assessments.models.ScorecardStatus",
         "AssessmentGradeEnum": "accountability.assessments.models.AssessmentGrade",
         "AssessmentOutcomeEnum": "accountability.assessments.models.AssessmentOutcome",
+        "CommendationKindEnum": "accountability.responsibility.models.CommendationKind",
+        "CommendationStatusEnum": "accountability.responsibility.models.CommendationStatus",
+        "ResponsibilityRoleEnum": "accountability.responsibility.models.ResponsibilityRole",
+        "RoleEnum": "branches.models.Role",
     },
 }
 

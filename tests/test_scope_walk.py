@@ -383,9 +383,10 @@ def add_outreach(a, b, user):
 def add_accountability_areas(a, b, user):
     """Accountability (document 4): rectification orders, weak units, and each sub-app."""
     from tests.accountability.assessments.walk import add_assessments
+    from tests.accountability.responsibility.walk import add_responsibility
     from tests.accountability.walk import add_accountability
 
-    for add in (add_accountability, add_assessments):
+    for add in (add_accountability, add_assessments, add_responsibility):
         add(a, b, user)
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from accountability.assessments.demo import ensure_assessments
 from accountability.demo import ensure_rectifications, ensure_weak_units
+from accountability.responsibility.demo import ensure_responsibility
 from branches.demo import DEMO_USERS, province_tree, small_tree
 from branches.models import (
     GuidanceBasis,
@@ -103,6 +104,7 @@ class Command(BaseCommand):
                     "rectification orders": ensure_rectifications(seed),
                     "weak and lax organisations": ensure_weak_units(seed),
                     "assessment scorecards": ensure_assessments(seed),
+                    "responsibilities and commendations": ensure_responsibility(seed),
                 }
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
