@@ -515,6 +515,10 @@ class ReminderKind(models.TextChoices):
     RESEARCH_SHORT = "research_short", _("Leader short of this year's research days")
     COMMITMENT_MISSING = "commitment_missing", _("Members without a commitment this year")
     RECTIFICATION_OVERDUE = "rectification_overdue", _("Rectification order past its deadline")
+    WRITTEN_REPORT_OVERDUE = (
+        "written_report_overdue",
+        _("Annual written report not submitted by its deadline"),
+    )
 
 
 class Reminder(models.Model):

@@ -65,6 +65,12 @@ BEAT_SCHEDULE = {
         "task": "accountability.tasks.run_rectification_overdue_cycles",
         "schedule": crontab(hour=2, minute=5),
     },
+    # Annual written reports (document 4, 四) not submitted by 31 January:
+    # a reminder on the reporting organisation, keyed by (cycle, day, province).
+    "accountability-written-report-overdue": {
+        "task": "accountability.written_reports.tasks.run_written_report_overdue",
+        "schedule": crontab(hour=2, minute=10),
+    },
     # monthly
     # Mobile members without a report or entry for the policy's days, and the
     # certificates' yearly reviews still to do (document 3, 三（一）); keyed by

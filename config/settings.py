@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "CommendationStatusEnum": "accountability.responsibility.models.CommendationStatus",
         "ResponsibilityRoleEnum": "accountability.responsibility.models.ResponsibilityRole",
         "RoleEnum": "branches.models.Role",
+        "WrittenReportStatusEnum": "accountability.written_reports.models.WrittenReportStatus",
     },
 }
 

@@ -385,8 +385,9 @@ def add_accountability_areas(a, b, user):
     from tests.accountability.assessments.walk import add_assessments
     from tests.accountability.responsibility.walk import add_responsibility
     from tests.accountability.walk import add_accountability
+    from tests.accountability.written_reports.walk import add_written_reports
 
-    for add in (add_accountability, add_assessments, add_responsibility):
+    for add in (add_accountability, add_assessments, add_responsibility, add_written_reports):
         add(a, b, user)
 
 

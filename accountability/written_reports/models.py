@@ -38,6 +38,11 @@ EDITABLE = ("draft", "returned")
 AWAITING = ("submitted", "resubmitted")
 
 
+def plenary_path(instance, filename: str) -> str:
+    # The stored name never comes from the user; the original name is kept apart.
+    return f"written-reports/{instance.plenary_token}{instance.plenary_extension}"
+
+
 @track()
 class WrittenReport(models.Model):
     organization = models.ForeignKey(
@@ -61,6 +66,15 @@ class WrittenReport(models.Model):
     plans = models.TextField(_("plans for next year"), blank=True)
     plenary_on = models.DateField(_("reported to the plenary session on"), null=True, blank=True)
     plenary_note = models.TextField(_("report to the plenary session"), blank=True)
+    # Optional: the report as read to the plenary session (PDF or image, type checked by bytes).
+    plenary_file = models.FileField(
+        _("plenary attachment"), upload_to=plenary_path, max_length=200, blank=True
+    )
+    plenary_token = models.CharField(max_length=32, blank=True, editable=False)
+    plenary_extension = models.CharField(max_length=8, blank=True, editable=False)
+    plenary_file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    plenary_content_type = models.CharField(max_length=64, blank=True)
+    plenary_size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     figures_computed_at = models.DateTimeField(_("figures computed at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -138,6 +152,10 @@ class WrittenReport(models.Model):
                 condition=Q(status="accepted", accepted_at__isnull=False, accepted_by__isnull=False)
                 | Q(~Q(status="accepted"), accepted_at__isnull=True, accepted_by__isnull=True),
                 name="written_report_accepted_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(plenary_file="") | Q(plenary_size__gt=0, plenary_token__gt=""),
+                name="written_report_plenary_file_not_empty",
             ),
             models.CheckConstraint(
                 condition=Q(accepted_by__isnull=True) | ~Q(accepted_by=F("submitted_by")),

@@ -17,6 +17,7 @@ from django.db import transaction
 from accountability.assessments.demo import ensure_assessments
 from accountability.demo import ensure_rectifications, ensure_weak_units
 from accountability.responsibility.demo import ensure_responsibility
+from accountability.written_reports.demo import ensure_written_reports
 from branches.demo import DEMO_USERS, province_tree, small_tree
 from branches.models import (
     GuidanceBasis,
@@ -105,6 +106,7 @@ class Command(BaseCommand):
                     "weak and lax organisations": ensure_weak_units(seed),
                     "assessment scorecards": ensure_assessments(seed),
                     "responsibilities and commendations": ensure_responsibility(seed),
+                    "annual written reports": ensure_written_reports(seed),
                 }
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
