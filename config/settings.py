@@ -303,6 +303,8 @@ SPECTACULAR_SETTINGS = {
         "ResponsibilityRoleEnum": "accountability.responsibility.models.ResponsibilityRole",
         "RoleEnum": "branches.models.Role",
         "WrittenReportStatusEnum": "accountability.written_reports.models.WrittenReportStatus",
+        "SpotCheckStatusEnum": "accountability.inspections.models.SpotCheckStatus",
+        "InspectionKindEnum": "accountability.inspections.models.InspectionKind",
     },
 }
 

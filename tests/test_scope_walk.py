@@ -383,11 +383,18 @@ def add_outreach(a, b, user):
 def add_accountability_areas(a, b, user):
     """Accountability (document 4): rectification orders, weak units, and each sub-app."""
     from tests.accountability.assessments.walk import add_assessments
+    from tests.accountability.inspections.walk import add_inspections
     from tests.accountability.responsibility.walk import add_responsibility
     from tests.accountability.walk import add_accountability
     from tests.accountability.written_reports.walk import add_written_reports
 
-    for add in (add_accountability, add_assessments, add_responsibility, add_written_reports):
+    for add in (
+        add_accountability,
+        add_assessments,
+        add_responsibility,
+        add_written_reports,
+        add_inspections,
+    ):
         add(a, b, user)
 
 

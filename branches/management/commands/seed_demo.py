@@ -16,6 +16,7 @@ from django.db import transaction
 
 from accountability.assessments.demo import ensure_assessments
 from accountability.demo import ensure_rectifications, ensure_weak_units
+from accountability.inspections.demo import ensure_inspections
 from accountability.responsibility.demo import ensure_responsibility
 from accountability.written_reports.demo import ensure_written_reports
 from branches.demo import DEMO_USERS, province_tree, small_tree
@@ -107,6 +108,7 @@ class Command(BaseCommand):
                     "assessment scorecards": ensure_assessments(seed),
                     "responsibilities and commendations": ensure_responsibility(seed),
                     "annual written reports": ensure_written_reports(seed),
+                    "random spot-checks": ensure_inspections(seed),
                 }
             if scale == "province":
                 created += self.ensure_organizations(province_tree(seed))
