@@ -15,7 +15,8 @@ def nav_links(client, user):
     client.force_login(user)
     page = client.get(reverse("members:mine")).content.decode()
     nav = page[page.index('id="main-nav"') : page.index("</nav>")]
-    return {name: reverse(name) in nav for name in ("mobility:mine", "mobility:check_in", "home")}
+    names = ("mobility:mine", "mobility:check_in", "inspections:mine", "home")
+    return {name: reverse(name) in nav for name in names}
 
 
 def test_members_see_their_mobility_and_secretaries_the_check_in(client):
@@ -31,6 +32,7 @@ def test_members_see_their_mobility_and_secretaries_the_check_in(client):
     assert nav_links(client, member) == {
         "mobility:mine": True,
         "mobility:check_in": False,
+        "inspections:mine": False,
         "home": True,
     }
     assert nav_links(client, secretary)["mobility:check_in"] is True
@@ -38,8 +40,12 @@ def test_members_see_their_mobility_and_secretaries_the_check_in(client):
     assert nav_links(client, inspector) == {
         "mobility:mine": False,
         "mobility:check_in": False,
+        "inspections:mine": True,
         "home": True,
     }
+    # A spot-check inspector may hold no role at all: reach comes from the draw's grants.
+    assert nav_links(client, UserFactory())["inspections:mine"] is True
+    assert nav_links(client, secretary)["inspections:mine"] is False
 
 
 def test_the_roles_are_read_once_a_page(client):
