@@ -152,7 +152,12 @@ def sources_of(user, order: RectificationOrder) -> list[tuple[str, str]]:
     counts; one query per such model.
     """
     links = []
-    for relation in RectificationOrder._meta.related_objects:
+    relations = [
+        f
+        for f in RectificationOrder._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one)
+    ]
+    for relation in relations:  # hidden ones too (related_name="+")
         model = relation.related_model
         if model is RectificationUpdate or not hasattr(model, "get_absolute_url"):
             continue

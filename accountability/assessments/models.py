@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import RectificationOrder, track
@@ -228,6 +229,9 @@ class Scorecard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.scheme.year}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:scorecard", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

@@ -16,6 +16,7 @@ become rectification orders the same way.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accountability.models import RectificationOrder, track
@@ -217,6 +218,9 @@ class SpotCheckFinding(models.Model):
     def __str__(self) -> str:
         return self.problem[:40]
 
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:unit", args=[self.unit_id])
+
 
 class InspectionKind(models.TextChoices):
     SUPERVISION = "supervision", _("Supervision (督查)")
@@ -338,3 +342,6 @@ class InspectionFinding(models.Model):
 
     def __str__(self) -> str:
         return self.problem[:40]
+
+    def get_absolute_url(self) -> str:
+        return reverse("inspections:inspection", args=[self.inspection_id])
