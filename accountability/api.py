@@ -99,7 +99,11 @@ class RectificationOrderViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         issuer = _org(request.user, data.pop("issued_by_org"))
-        target = Organization.objects.filter(pk=data.pop("organization")).first()
+        target = (
+            Organization.objects.visible_to(request.user)
+            .filter(pk=data.pop("organization"))
+            .first()
+        )
         order = _call(
             services.order_issue,
             actor=request.user,
@@ -190,7 +194,11 @@ class WeakUnitViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         identifier = _org(request.user, data.pop("identified_by_org"))
-        target = Organization.objects.filter(pk=data.pop("organization")).first()
+        target = (
+            Organization.objects.visible_to(request.user)
+            .filter(pk=data.pop("organization"))
+            .first()
+        )
         unit = _call(
             services.weak_unit_identify,
             actor=request.user,

@@ -307,6 +307,17 @@ def weak_unit_identify(
 ) -> WeakUnit:
     """Register a grassroots organisation as weak and lax for a year and order its
     consolidation by a deadline (one rectification order, source "weak unit")."""
+    # Scope first, inside the transaction: nothing about an organisation out of
+    # reach (its name, its kind, whether it is registered) may leak in an error.
+    issuer = Organization.objects.select_for_update().get(pk=identified_by_org.pk)
+    scoping.require(actor, scoping.CHANGE, issuer)
+    if organization is not None:
+        # Locked: two committees registering the same organisation queue here.
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        if organization.pk == issuer.pk or not organization.path.startswith(issuer.path + "."):
+            raise ValidationError(
+                {"organization": _("Choose an organisation below %(issuer)s.") % {"issuer": issuer}}
+            )
     if organization is not None and organization.kind not in GRASSROOTS_KINDS:
         raise ValidationError(
             {
@@ -337,7 +348,7 @@ def weak_unit_identify(
         )
     order = order_issue(
         actor=actor,
-        issued_by_org=identified_by_org,
+        issued_by_org=issuer,
         organization=organization,
         source_kind=SourceKind.WEAK_UNIT,
         source_ref=_("Weak and lax organisation, %(year)s") % {"year": year},

@@ -56,6 +56,9 @@ def organization_detail(request, pk):
         "can_manage_tree": scoping.can(user, scoping.MANAGE_TREE, org),
         "can_manage_roles": scoping.can(user, scoping.MANAGE_ROLES, org),
         "can_manage_policies": scoping.can(user, scoping.MANAGE_POLICIES, org),
+        # A role reaching the organisation's subtree (not a member's own branch,
+        # nor a single granted organisation): its figures and accountability pages.
+        "reaches_subtree": scoping.scope_for(user, scoping.VIEW).covers_path(org.path),
         # "Who can see this record": for those who manage roles here.
         "viewers": None,
         "grantees": None,

@@ -61,7 +61,7 @@ class AssessmentSchemeViewSet(
         )
         org = self.request.query_params.get("organization")
         if self.action == "list" and org:
-            if not org.isdigit():
+            if not (org.isascii() and org.isdigit()):
                 return queryset.none()
             queryset = queryset.filter(organization_id=int(org))
         return queryset
@@ -127,7 +127,7 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             for param in ("scheme", "organization"):
                 value = self.request.query_params.get(param)
                 if value:
-                    if not value.isdigit():
+                    if not (value.isascii() and value.isdigit()):
                         return queryset.none()
                     queryset = queryset.filter(**{f"{param}_id": int(value)})
         else:

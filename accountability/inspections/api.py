@@ -4,6 +4,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -76,7 +77,14 @@ class SpotCheckViewSet(
         users = list(User.objects.filter(username__in=names, is_active=True))
         missing = sorted(set(names) - {u.username for u in users})
         if missing:
-            raise as_drf_error(DjangoValidationError({"inspectors": ", ".join(missing)}))
+            raise as_drf_error(
+                DjangoValidationError(
+                    {
+                        "inspectors": _("No active user named %(names)s.")
+                        % {"names": ", ".join(missing)}
+                    }
+                )
+            )
         check = _call(
             services.spot_check_define,
             actor=request.user,
@@ -232,9 +240,10 @@ class InspectionViewSet(
         data = dict(serializer.validated_data)
         organizer = _org(request.user, data.pop("organizing_org"))
         ids = data.pop("organizations")
-        orgs = list(Organization.objects.filter(pk__in=ids))
+        # Only organisations the user sees: an outside id must not reveal its name.
+        orgs = list(Organization.objects.visible_to(request.user).filter(pk__in=ids))
         if len(orgs) != len(set(ids)):
-            raise as_drf_error(DjangoValidationError({"organizations": "unknown id"}))
+            raise as_drf_error(DjangoValidationError({"organizations": _("No such organisation.")}))
         inspection = _call(
             services.inspection_create,
             actor=request.user,

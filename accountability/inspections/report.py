@@ -41,6 +41,15 @@ def _bold(sheet, row: list) -> None:
         cell.font = Font(bold=True)
 
 
+def _no_formulas(book: Workbook) -> None:
+    """Text is never a formula, whatever a title or a name starts with ("=", …)."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 def xlsx_bytes(check: SpotCheck) -> bytes:
     data = report_data(check)
     book = Workbook()
@@ -111,6 +120,7 @@ def xlsx_bytes(check: SpotCheck) -> bytes:
             ]
         )
     units.column_dimensions["A"].width = 30
+    _no_formulas(book)
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -60,7 +60,7 @@ class WrittenReportViewSet(
             for param in ("organization", "recipient"):
                 value = params.get(param)
                 if value:
-                    if not value.isdigit():
+                    if not (value.isascii() and value.isdigit()):
                         return queryset.none()
                     queryset = queryset.filter(**{f"{param}_id": int(value)})
         else:

@@ -165,7 +165,10 @@ def step(request, pk, step):
     kwargs = {}
     if step in ("accept", "return"):
         form = NoteForm(request.POST)
-        kwargs["note"] = form.cleaned_data["note"] if form.is_valid() else ""
+        if not form.is_valid():  # e.g. too long: never accept or return without the note
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+            return redirect(back, pk=report.pk)
+        kwargs["note"] = form.cleaned_data["note"]
     service = {
         "recompute": services.report_recompute,
         "submit": services.report_submit,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accountability import services
 from accountability.models import RectificationOrder, WeakUnit
+from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,9 +109,18 @@ def test_pages_and_scoping(world, client, django_assert_max_num_queries):
     identify(world, org=world["a"]["branch2"])
     listing = reverse("accountability:weak_units", args=[world["a"]["county"].pk])
     client.force_login(u["county"])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(12) as few:
         page = client.get(listing)
     assert page.status_code == 200 and page.content.count(b'data-test="weak-unit"') == 2
+    # More rows cost no more queries (the order, both organisations are joined).
+    extra = [
+        OrganizationFactory(name=f"川新支部{i}", parent=world["a"]["township"]) for i in range(4)
+    ]
+    for org in extra:
+        identify(world, org=org)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(listing)
+    assert page.content.count(b'data-test="weak-unit"') == 6
     created = client.post(
         listing,
         {

@@ -102,6 +102,15 @@ def test_detail_of_a_branch_for_its_member(client, world):
     )
 
 
+def test_the_accountability_card_is_for_roles_reaching_the_subtree(client, world):
+    branch = world["a"]["branch1"]
+    figures = reverse("figures:overview", args=[branch.pk])
+    login_as(client, Role.MEMBER, branch)
+    assert figures not in client.get(reverse("branches:detail", args=[branch.pk])).text
+    login_as(client, Role.SECRETARY, branch)
+    assert figures in client.get(reverse("branches:detail", args=[branch.pk])).text
+
+
 def test_create_child_page(client, world):
     township = world["a"]["township"]
     login_as(client, Role.ORG_STAFF, world["a"]["county"])

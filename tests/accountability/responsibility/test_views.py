@@ -289,34 +289,80 @@ def test_contact_points_page_weak_units_first_with_days(client, world, people):
 
 
 def test_list_pages_use_constant_queries(client, world, people, django_assert_max_num_queries):
+    """Every list page costs as many queries with 9 rows of each kind as with 3."""
     a = world["a"]
     county = world["u"]["county"]
-    for i in range(6):
-        member = MemberFactory(branch=a["branch2"], full=True)
-        assign(world, member, role="shared", post=f"常委{i}", duties="分管")
-        services.commendation_nominate(
-            actor=county,
-            nominated_by=a["county"],
-            awarded_by=a["county"],
-            kind="excellent_member",
-            year=TODAY.year,
-            deeds="x",
-            nominee_member=member,
-        )
-        services.record_create(
-            actor=county,
-            decided_by=a["county"],
-            organization=a["township"],
-            decided_on=TODAY,
-            failure="x",
-            measure="talk",
-            member=member,
-        )
+    group = services.group_set_up(
+        actor=county, organization=a["county"], set_up_on=TODAY - 200 * DAY
+    )
+
+    def add_rows(n, start):
+        member = None
+        for i in range(start, start + n):
+            member = MemberFactory(branch=a["branch2"], full=True, leadership_level="county")
+            assign(world, member, role="shared", post=f"常委{i}", duties="分管")
+            services.commendation_nominate(
+                actor=county,
+                nominated_by=a["county"],
+                awarded_by=a["county"],
+                kind="excellent_member",
+                year=TODAY.year,
+                deeds="x",
+                nominee_member=member,
+            )
+            services.record_create(
+                actor=county,
+                decided_by=a["county"],
+                organization=a["township"],
+                decided_on=TODAY,
+                failure="x",
+                measure="talk",
+                member=member,
+            )
+            seat = services.group_member_add(
+                actor=county,
+                group=group,
+                member=member,
+                group_role="member",
+                post=f"组员{i}",
+                since=TODAY - 100 * DAY,
+            )
+            services.meeting_record(
+                actor=county,
+                group=group,
+                held_on=TODAY - DAY,
+                topics="研究党建",
+                decisions="抓落实",
+                attendees=[seat],
+            )
+            point = ContactPoint.objects.create(
+                leader=member, organization=a["branch2"], since=TODAY - 300 * DAY
+            )
+            ResearchVisit.objects.create(
+                leader=member,
+                started_on=TODAY.replace(month=1, day=5),
+                days=1,
+                contact_point=point,
+                place=a["branch2"].name,
+                findings="听取意见",
+                recorded_by=county,
+            )
+        return member
+
+    names = ("assignments", "commendations", "records", "contact_points", "group")
+    urls = [reverse(f"responsibility:{name}", args=[a["county"].pk]) for name in names]
     client.force_login(county)
-    for name in ("assignments", "commendations", "records", "contact_points", "group"):
-        with django_assert_max_num_queries(25):
-            response = client.get(reverse(f"responsibility:{name}", args=[a["county"].pk]))
-        assert response.status_code == 200
+    add_rows(3, 0)
+    counts = []
+    for url in urls:
+        with django_assert_max_num_queries(30) as few:
+            assert client.get(url).status_code == 200
+        counts.append(len(few.captured_queries))
+    last = add_rows(6, 3)
+    for url, count in zip(urls, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            response = client.get(url)
+        assert response.status_code == 200 and last.name in response.text, url
 
 
 API = "/api/v1/"
