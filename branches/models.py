@@ -519,6 +519,7 @@ class ReminderKind(models.TextChoices):
         "written_report_overdue",
         _("Annual written report not submitted by its deadline"),
     )
+    SPOT_CHECK_MISSING = "spot_check_missing", _("No random spot-check drawn this year")
 
 
 class Reminder(models.Model):

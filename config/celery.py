@@ -71,6 +71,12 @@ BEAT_SCHEDULE = {
         "task": "accountability.written_reports.tasks.run_written_report_overdue",
         "schedule": crontab(hour=2, minute=10),
     },
+    # The provincial spot-check is yearly (document 3, 四): from 1 September a
+    # province without a drawn one is reminded; keyed by (cycle, day, province).
+    "accountability-spot-check-missing": {
+        "task": "accountability.inspections.tasks.run_spot_check_cycles",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # monthly
     # Mobile members without a report or entry for the policy's days, and the
     # certificates' yearly reviews still to do (document 3, 三（一）); keyed by

@@ -263,6 +263,10 @@ def spot_check_draw(*, actor: User, spot_check: SpotCheck, seed: int | None = No
                 grant(branches[branch_id])
                 for member in Member.objects.filter(pk__in=member_ids):
                     grant(member)
+    if check.organizing_org.province_id == check.organizing_org_id:
+        from .tasks import resolve
+
+        resolve(check.organizing_org_id, check.year)  # the province's yearly check is drawn
     return check
 
 
