@@ -59,14 +59,17 @@ def figures_of(report: WrittenReport):
     return WrittenReportFigure.objects.filter(report=report).order_by("position", "pk")
 
 
-def reporting_children(recipient: Organization, year: int) -> list[Organization]:
+def reporting_children(recipient: Organization, year: int, user=None) -> list[Organization]:
     """The organisations that report to `recipient` for `year`: local committees of a
     province/city/county and department groups/committees below it, alive at the
-    end of the year, with no local committee between them and `recipient`. Two queries."""
+    end of the year, with no local committee between them and `recipient` (those
+    `user` may see, when given). Two queries."""
     end = date(year, 12, 31)
     below = Organization.objects.filter(
         path__descendant_of=recipient.path, depth__gt=recipient.depth
     ).alive(on=end)
+    if user is not None:
+        below = below & Organization.objects.visible_to(user)
     committees = set(below.filter(kind=OrgKind.LOCAL_COMMITTEE).values_list("pk", flat=True))
     candidates = (
         below.filter(reporting_q())
@@ -96,7 +99,7 @@ def received(user, recipient: Organization, year: int, on: date | None = None):
     status and whether it is late; plus counts by status. Three queries."""
     today = on or services.today()
     deadline = due_on(year)
-    children = reporting_children(recipient, year)
+    children = reporting_children(recipient, year, user)
     reports = {
         r.organization_id: r
         for r in WrittenReport.objects.visible_to(user)

@@ -277,3 +277,19 @@ def test_links_on_the_organisation_page(client, world):
     assert reverse("written_reports:received", args=[a["county"].pk]) in body
     body = client.get(reverse("branches:detail", args=[a["township"].pk])).content.decode()
     assert reverse("written_reports:list", args=[a["township"].pk]) not in body
+
+
+def test_a_single_organisation_grant_lists_no_committee_below_it(client, world):
+    from branches.services import grant_object_permission
+    from tests.factories import UserFactory
+
+    a = world["a"]
+    url = reverse("written_reports:received", args=[a["city"].pk]) + f"?year={YEAR}"
+    client.force_login(world["u"]["city"])
+    assert a["county"].name in client.get(url).text
+    guest = UserFactory()
+    grant_object_permission(actor=None, user=guest, obj=a["city"], action="view")
+    client.force_login(guest)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert a["county"].name not in page.text and world["county2"].name not in page.text
