@@ -145,7 +145,7 @@ def weak_unit_targets(user, organization: Organization):
 
 
 def sources_of(user, order: RectificationOrder) -> list[tuple[str, str]]:
-    """(label, URL) of the records the order arose from — a weak-unit record, a
+    """(label, URL or None) of the records the order arose from — a weak-unit record, a
     scorecard, a spot-check or inspection finding — that `user` may see.
 
     Any model with a foreign key to RectificationOrder and a `get_absolute_url`
@@ -164,5 +164,8 @@ def sources_of(user, order: RectificationOrder) -> list[tuple[str, str]]:
         if not hasattr(model.objects, "visible_to"):
             continue
         for obj in model.objects.visible_to(user).filter(**{relation.field.name: order})[:5]:
-            links.append((f"{model._meta.verbose_name}: {obj}", obj.get_absolute_url()))
+            # A source may sit on a page the user cannot open (a drawn branch sees its
+            # finding, not the spot-check's unit page): then the label only.
+            url = obj.url_for(user) if hasattr(obj, "url_for") else obj.get_absolute_url()
+            links.append((f"{model._meta.verbose_name}: {obj}", url))
     return links

@@ -221,6 +221,10 @@ class SpotCheckFinding(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("inspections:unit", args=[self.unit_id])
 
+    def url_for(self, user) -> str | None:
+        seen = SpotCheckUnit.objects.visible_to(user).filter(pk=self.unit_id).exists()
+        return self.get_absolute_url() if seen else None
+
 
 class InspectionKind(models.TextChoices):
     SUPERVISION = "supervision", _("Supervision (督查)")
@@ -345,3 +349,7 @@ class InspectionFinding(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inspections:inspection", args=[self.inspection_id])
+
+    def url_for(self, user) -> str | None:
+        seen = Inspection.objects.visible_to(user).filter(pk=self.inspection_id).exists()
+        return self.get_absolute_url() if seen else None
