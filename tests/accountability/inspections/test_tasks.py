@@ -4,6 +4,7 @@ province that has drawn none this year is reminded, once; the draw resolves it."
 import datetime
 
 import pytest
+
 from accountability.inspections import services
 from accountability.inspections.tasks import (
     run_province_spot_check,
