@@ -103,3 +103,34 @@ def purge_orphans(*, older_than) -> int:
             default_storage.delete(path)
             removed += 1
     return removed
+
+
+def checked_upload(uploaded_file, *, field: str, types: tuple[FileType, ...]):
+    """(clean name, size, sniffed type) of an upload, or a ValidationError on `field`
+    naming the file: empty, larger than the attachment limit, or not one of `types`."""
+    from django.conf import settings
+    from django.core.exceptions import ValidationError
+    from django.template.defaultfilters import filesizeformat
+    from django.utils.translation import gettext as _
+
+    name = clean_name(getattr(uploaded_file, "name", ""))
+    size = uploaded_file.size or 0
+    if size <= 0:
+        raise ValidationError({field: _("The file %(name)s is empty.") % {"name": name}})
+    limit = settings.EDUCATION_ATTACHMENT_MAX_BYTES
+    if size > limit:
+        raise ValidationError(
+            {
+                field: _("The file %(name)s is %(size)s; at most %(max)s is allowed.")
+                % {"name": name, "size": filesizeformat(size), "max": filesizeformat(limit)}
+            }
+        )
+    found = sniff_file(uploaded_file)
+    if found not in types:
+        raise ValidationError(
+            {
+                field: _("The file %(name)s is not a %(types)s file.")
+                % {"name": name, "types": " / ".join(t.label for t in types)}
+            }
+        )
+    return name, size, found

@@ -18,7 +18,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import pghistory
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -376,33 +375,8 @@ def scorecard_recompute(*, actor: User, scorecard: Scorecard) -> Scorecard:
     return scorecard
 
 
-def _size_text(size: int) -> str:
-    from django.template.defaultfilters import filesizeformat
-
-    return str(filesizeformat(size))
-
-
 def _store_evidence(score: Score, uploaded_file) -> None:
-    name = files.clean_name(getattr(uploaded_file, "name", ""))
-    size = uploaded_file.size or 0
-    if size <= 0:
-        raise ValidationError({"evidence": _("The file %(name)s is empty.") % {"name": name}})
-    limit = settings.EDUCATION_ATTACHMENT_MAX_BYTES
-    if size > limit:
-        raise ValidationError(
-            {
-                "evidence": _("The file %(name)s is %(size)s; at most %(max)s is allowed.")
-                % {"name": name, "size": _size_text(size), "max": _size_text(limit)}
-            }
-        )
-    found = files.sniff_file(uploaded_file)
-    if found not in EVIDENCE_TYPES:
-        raise ValidationError(
-            {
-                "evidence": _("The file %(name)s is not a %(types)s file.")
-                % {"name": name, "types": " / ".join(t.label for t in EVIDENCE_TYPES)}
-            }
-        )
+    name, size, found = files.checked_upload(uploaded_file, field="evidence", types=EVIDENCE_TYPES)
     score.token = secrets.token_hex(16)
     score.extension = found.extension
     score.original_name = name

@@ -232,34 +232,11 @@ SECTIONS = ("achievements", "problems", "plans", "plenary_on", "plenary_note")
 PLENARY_TYPES = (files.PDF, files.JPEG, files.PNG, files.WEBP)
 
 
-def _size_text(size: int) -> str:
-    from django.template.defaultfilters import filesizeformat
-
-    return str(filesizeformat(size))
-
-
 def _store_plenary_file(report: WrittenReport, uploaded_file) -> str:
     """Check the upload by its bytes and store it; returns the replaced file's name."""
-    name = files.clean_name(getattr(uploaded_file, "name", ""))
-    size = uploaded_file.size or 0
-    if size <= 0:
-        raise ValidationError({"plenary_file": _("The file %(name)s is empty.") % {"name": name}})
-    limit = settings.EDUCATION_ATTACHMENT_MAX_BYTES
-    if size > limit:
-        raise ValidationError(
-            {
-                "plenary_file": _("The file %(name)s is %(size)s; at most %(max)s is allowed.")
-                % {"name": name, "size": _size_text(size), "max": _size_text(limit)}
-            }
-        )
-    found = files.sniff_file(uploaded_file)
-    if found not in PLENARY_TYPES:
-        raise ValidationError(
-            {
-                "plenary_file": _("The file %(name)s is not a %(types)s file.")
-                % {"name": name, "types": " / ".join(t.label for t in PLENARY_TYPES)}
-            }
-        )
+    name, size, found = files.checked_upload(
+        uploaded_file, field="plenary_file", types=PLENARY_TYPES
+    )
     old = report.plenary_file.name if report.plenary_file else ""
     report.plenary_token = secrets.token_hex(16)
     report.plenary_extension = found.extension
