@@ -261,7 +261,11 @@ class InspectionViewSet(
         serializer = InspectionFindingWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        org = Organization.objects.filter(pk=data.pop("organization")).first()
+        org = (
+            Organization.objects.visible_to(request.user)
+            .filter(pk=data.pop("organization"))
+            .first()
+        )
         finding = _call(
             services.inspection_finding_record,
             actor=request.user,

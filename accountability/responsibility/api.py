@@ -251,7 +251,11 @@ class CommendationViewSet(mixins.CreateModelMixin, _Listed):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         nominator = _org(request.user, data.pop("nominated_by"))
-        awarder = Organization.objects.filter(pk=data.pop("awarded_by")).first()
+        # The awarding organisation is above the nominator (often out of its reach):
+        # only its ancestors are looked up, so an id elsewhere says nothing.
+        awarder = Organization.objects.filter(
+            pk=data.pop("awarded_by"), path__ancestor_of=nominator.path
+        ).first()
         nominee_org = data.pop("nominee_org")
         if nominee_org is not None:
             nominee_org = (

@@ -86,3 +86,28 @@ def test_inspection_api_refuses_an_outside_organisation_without_naming_it(client
     )
     assert response.status_code == 400 and "organizations" in response.json()
     assert b["branch1"].name not in response.content.decode()
+
+
+def test_a_commendation_to_an_awarder_not_above_says_nothing_about_it(client, world):
+    a, b = world["a"], world["b"]
+    client.force_login(world["u"]["county"])
+    payload = {
+        "kind": "advanced_org",
+        "year": TODAY.year,
+        "nominated_by": a["county"].pk,
+        "nominee_org": a["branch1"].pk,
+        "deeds": "组织生活规范",
+    }
+    response = client.post(
+        "/api/v1/commendations/",
+        {**payload, "awarded_by": b["province"].pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "awarded_by" in response.json()
+    assert b["province"].name not in response.content.decode()
+    above = client.post(
+        "/api/v1/commendations/",
+        {**payload, "awarded_by": a["city"].pk},
+        content_type="application/json",
+    )
+    assert above.status_code == 201, above.content
