@@ -971,6 +971,10 @@ register(
 
 
 def _research_short(organization: Organization, year: int):
+    return research_short_leaders(organization, year).count(), None
+
+
+def research_short_leaders(organization: Organization, year: int):
     """Current leaders of the subtree whose research days of the year are fewer
     than months by level × days per month (outreach.selectors_research)."""
     from members.models import Member
@@ -1001,7 +1005,7 @@ def _research_short(organization: Organization, year: int):
         .annotate(research_required=months * policies["research_days_per_month"])
         .filter(research_done__lt=F("research_required"))
     )
-    return leaders.count(), None
+    return leaders
 
 
 register(

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "accountability.written_reports",
     "accountability.assessments",
     "accountability.inspections",
+    "dashboards",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import scoping
+from dashboards import changes
 from branches.models import Organization, OrgKind, OrgLevel, User
 from branches.policies import policy_in_force
 from members.models import Handling, HandlingStage, Member
@@ -155,6 +156,7 @@ def refresh_totals(member_ids, year: int) -> None:
         unique_fields=["member", "year"],
         update_fields=["hours", "activities", "absences", "self_study_hours", "updated_at"],
     )
+    changes.touch_members(member_ids, year)
 
 
 @transaction.atomic
@@ -277,6 +279,7 @@ def attendance_save(
         activity.attendances.filter(member_id__in=set(roster) | set(guest_members)).delete()
         Attendance.objects.bulk_create(rows)
         refresh_totals(sorted(set(roster) | previous | set(guest_members)), year)
+        changes.touch(activity.organization_id, year)
         return rows
 
 

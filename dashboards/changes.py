@@ -1,0 +1,80 @@
+"""Telling the roll-ups that rows changed: `touch(org_id, year)` enqueues a
+refresh of that organisation-year once the transaction commits.
+
+A refresh already queued and not yet started covers later changes, so a
+burst of changes in one branch costs one refresh (a cache key marks it).
+If the broker is down the change is not lost: the nightly reconciliation
+recounts everything.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+QUEUED_FOR = 300  # seconds a queued mark is trusted
+
+
+def queued_key(org_id: int, year: int) -> str:
+    return f"rollup:queued:{org_id}:{year}"
+
+
+def touch(org_id: int | None, year: int | None = None) -> None:
+    """The rows of organisation `org_id` changed in `year` (and this year)."""
+    if not org_id:
+        return
+    this_year = timezone.localdate().year
+    for y in {this_year, year or this_year}:
+        if 2000 <= y <= this_year + 1:
+            transaction.on_commit(lambda y=y: _enqueue(org_id, y))
+
+
+def touch_members(member_ids, year: int | None = None) -> None:
+    """The rows of these members changed: their branches' figures."""
+    from members.models import Member
+
+    branch_ids = (
+        Member.objects.filter(pk__in=list(member_ids))
+        .values_list("branch_id", flat=True)
+        .distinct()
+    )
+    for branch_id in set(branch_ids):
+        touch(branch_id, year)
+
+
+def _enqueue(org_id: int, year: int) -> None:
+    from .tasks import refresh_rollups
+
+    try:
+        if not cache.add(queued_key(org_id, year), 1, QUEUED_FOR):
+            return
+        refresh_rollups.delay(org_id, year)
+    except Exception:  # the broker or cache is down: reconciliation catches up
+        log.exception("could not enqueue the roll-up refresh of %s, %s", org_id, year)
+        try:
+            cache.delete(queued_key(org_id, year))
+        except Exception:
+            pass
+
+
+def province_changed(province_id: int | None) -> None:
+    """Something that changes many figures of a province (a policy, a move):
+    recount the province's current year after commit."""
+    if not province_id:
+        return
+    from .tasks import reconcile_rollups
+
+    year = timezone.localdate().year
+
+    def enqueue():
+        try:
+            reconcile_rollups.delay(province_id, year)
+        except Exception:
+            log.exception("could not enqueue the reconciliation of %s", province_id)
+
+    transaction.on_commit(enqueue)
