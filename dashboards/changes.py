@@ -9,6 +9,7 @@ recounts everything.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.core.cache import cache
@@ -56,10 +57,8 @@ def _enqueue(org_id: int, year: int) -> None:
         refresh_rollups.delay(org_id, year)
     except Exception:  # the broker or cache is down: reconciliation catches up
         log.exception("could not enqueue the roll-up refresh of %s, %s", org_id, year)
-        try:
+        with contextlib.suppress(Exception):
             cache.delete(queued_key(org_id, year))
-        except Exception:
-            pass
 
 
 def province_changed(province_id: int | None) -> None:

@@ -215,7 +215,6 @@ def _sources() -> list[Source]:
     from accountability.models import RectificationStatus
     from accountability.selectors import overdue_q as order_overdue_q
     from education.models import CampaignStatus
-    from mobility.models import EpisodeStatus
     from outreach.models import CaseStatus
     from outreach.selectors_cases import overdue_q as case_overdue_q
 

@@ -46,7 +46,8 @@ class ReconcileRun(models.Model):
     finished_at = models.DateTimeField()
     rows = models.PositiveIntegerField(help_text=_("roll-up rows checked"))
     fixed = models.PositiveIntegerField(help_text=_("rows that differed and were fixed"))
-    # A sample of the differences: [{"organization": id, "month": m, "key": k, "stored": a, "computed": b}]
+    # A sample of the differences:
+    # [{"organization": id, "month": m, "key": k, "stored": a, "computed": b}]
     differences = models.JSONField(default=list, blank=True)
 
     objects = ScopedQuerySet.as_manager()

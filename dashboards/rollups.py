@@ -85,12 +85,9 @@ def _sum_up(chain: list[Organization], year: int, own: dict | None, now) -> None
         if own is not None:
             node_own = {m: v for (org, m), v in own.items() if org == node.pk}
         else:
-            node_own = {
-                month: values
-                for month, values in Rollup.objects.filter(
-                    organization=node, year=year
-                ).values_list("month", "own")
-            }
+            node_own = dict(
+                Rollup.objects.filter(organization=node, year=year).values_list("month", "own")
+            )
         totals: dict[int, Counts] = defaultdict(dict)
         for month, values in node_own.items():
             _add(totals[month], values)

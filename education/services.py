@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import scoping
-from dashboards import changes
 from branches.models import Organization, OrgKind, OrgLevel, User
 from branches.policies import policy_in_force
+from dashboards import changes
 from members.models import Handling, HandlingStage, Member
 
 from .models import (
