@@ -10,6 +10,7 @@ from accountability.inspections.api import routes as inspections_routes
 from accountability.responsibility.api import routes as responsibility_routes
 from accountability.written_reports.api import routes as written_reports_routes
 from branches.api import MeView, OrganizationViewSet, RoleAssignmentViewSet
+from dashboards.api import routes as dashboards_routes
 from education.api import (
     ActivityViewSet,
     AttachmentViewSet,
@@ -33,6 +34,7 @@ from mobility.pdf_views import verify_certificate
 from mobility.registry_api import MobileDatabaseViewSet, MobilityYearReportViewSet
 from mobility.report_api import InflowOpinionViewSet, MemberReportViewSet
 from outreach.api import routes as outreach_routes
+from reports.api import routes as reports_routes
 
 from . import views
 from .health import healthz
@@ -77,6 +79,8 @@ for prefix, viewset, basename in [
     *written_reports_routes,
     *assessments_routes,
     *inspections_routes,
+    *dashboards_routes,
+    *reports_routes,
 ]:
     router.register(prefix, viewset, basename=basename)
 
@@ -100,6 +104,8 @@ urlpatterns = [
     path("accountability/inspections/", include("accountability.inspections.urls")),
     path("accountability/figures/", include("accountability.figure_urls")),
     path("accountability/", include("accountability.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("reports/", include("reports.urls")),
     path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

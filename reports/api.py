@@ -1,0 +1,3 @@
+"""`routes`: (prefix, viewset, basename) for the v1 router."""
+
+routes: list = []
