@@ -85,9 +85,13 @@ def _sum_up(chain: list[Organization], year: int, own: dict | None, now) -> None
         if own is not None:
             node_own = {m: v for (org, m), v in own.items() if org == node.pk}
         else:
-            node_own = dict(
-                Rollup.objects.filter(organization=node, year=year).values_list("month", "own")
-            )
+            node_own = {
+                month: values
+                for month, values in Rollup.objects.filter(
+                    organization=node, year=year
+                ).values_list("month", "own")
+                if values
+            }
         totals: dict[int, Counts] = defaultdict(dict)
         for month, values in node_own.items():
             _add(totals[month], values)
@@ -95,7 +99,7 @@ def _sum_up(chain: list[Organization], year: int, own: dict | None, now) -> None
             organization__parent=node, year=year
         ).values_list("month", "total"):
             _add(totals[month], values)
-        months = set(totals) | set(node_own) | {0}
+        months = {m for m, values in totals.items() if values} | {0}
         _upsert(
             [
                 Rollup(
