@@ -77,6 +77,13 @@ BEAT_SCHEDULE = {
         "task": "accountability.inspections.tasks.run_spot_check_cycles",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Dashboards: recount every province's roll-ups (this year and last) from
+    # the raw rows after the night's cycles, fixing and recording any
+    # difference; keyed by (cycle, day, province) in CycleRun.
+    "dashboards-rollup-reconcile": {
+        "task": "dashboards.tasks.run_rollup_reconcile",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # monthly
     # Mobile members without a report or entry for the policy's days, and the
     # certificates' yearly reviews still to do (document 3, 三（一）); keyed by

@@ -28,6 +28,7 @@ from branches.models import (
     RoleAssignment,
     User,
 )
+from dashboards.demo import ensure_rollups
 from education.demo import ensure_absence_criticism, ensure_activities
 from education.demo_campaigns import ensure_campaigns
 from education.demo_party_school import ensure_party_school, run_demo_cycles
@@ -114,6 +115,12 @@ class Command(BaseCommand):
                 created += self.ensure_organizations(province_tree(seed))
                 self.ensure_users()  # sd_org, now that its province exists
                 new_members += ensure_province_members(seed)
+                from education.demo_province import ensure_province_education
+
+                ensure_province_education(seed, log=self.stdout.write)
+        # Last: the dashboards' roll-ups of everything above (province scale included).
+        rollup_rows = ensure_rollups()
+        self.stdout.write(f"Dashboard roll-ups: {rollup_rows} rows recounted")
         self.stdout.write(
             f"Organisations: {Organization.objects.count()} ({created} new), "
             f"members: {Member.objects.count()} ({new_members} new), "
