@@ -82,6 +82,9 @@ def _sum_up(chain: list[Organization], year: int, own: dict | None, now) -> None
     before): totals = own + the children's totals, read from the table. `own`
     is the first node's fresh own counts; None reads every node's from the table."""
     for node in chain:
+        if node.province_id is None:
+            # Above the provinces: refreshes of several provinces meet here.
+            _lock(0)
         if own is not None:
             node_own = {m: v for (org, m), v in own.items() if org == node.pk}
         else:
