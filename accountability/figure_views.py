@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 
 from . import figures
 
@@ -83,13 +84,25 @@ def _cell(obj, path: str):
 @login_required
 def records(request, org_pk):
     """The records counted by one figure (`?figure=key&year=`), as the user may
-    see them. Without a figure that has such a list: the overview of the year."""
+    see them (`&format=xlsx`: all of them as .xlsx). Without a figure that has
+    such a list: the overview of the year."""
     org = _org(request, org_pk)
     year = _year(request)
     figure = figures.FIGURES.get(request.GET.get("figure", ""))
     if figure is None or figure.records is None:
         return redirect(f"{reverse('figures:overview', args=[org.pk])}?year={year}")
     queryset = figure.records(request.user, org, year)
+    if exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=queryset,
+            columns=[
+                (label, lambda obj, path=path: _cell(obj, path)) for label, path in figure.columns
+            ],
+            filename=exports.dated_filename(org.name, figure.label, year),
+            what=f"figures.{figure.key}"[:64],
+            organization=org,
+        )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [[_cell(obj, path) for _label, path in figure.columns] for obj in page]
     query = request.GET.copy()

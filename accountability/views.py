@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 from config.forms import add_service_errors
 from education import files
 
@@ -37,7 +39,39 @@ def _org(request, org_pk) -> Organization:
     return get_object_or_404(Organization.objects.visible_to(request.user), pk=org_pk)
 
 
-def _listing(request, org, queryset, template, extra):
+ORDER_COLUMNS = [
+    (gettext_lazy("no."), "pk"),
+    (gettext_lazy("organisation to rectify"), "organization.name", 24),
+    (gettext_lazy("issued by"), "issued_by_org.name", 24),
+    (gettext_lazy("arising from"), "get_source_kind_display"),
+    (gettext_lazy("reference"), "source_ref"),
+    (gettext_lazy("problem found"), "problem", 40),
+    (gettext_lazy("what must be done"), "required", 40),
+    (gettext_lazy("issued on"), "issued_on"),
+    (gettext_lazy("deadline"), "deadline"),
+    (gettext_lazy("overdue"), "is_overdue"),
+    (gettext_lazy("status"), "get_status_display"),
+    (gettext_lazy("submitted at"), "submitted_at"),
+    (gettext_lazy("accepted at"), "accepted_at"),
+    (gettext_lazy("updates"), "update_count"),
+]
+
+
+WEAK_UNIT_COLUMNS = [
+    (gettext_lazy("year"), "year"),
+    (gettext_lazy("organisation"), "organization.name", 24),
+    (gettext_lazy("identified by"), "identified_by_org.name", 24),
+    (gettext_lazy("identified on"), "identified_on"),
+    (gettext_lazy("how it is weak and lax"), "problems", 40),
+    (gettext_lazy("consolidation measures"), "measures", 40),
+    (gettext_lazy("consolidated by"), "order.deadline"),
+    (gettext_lazy("status"), "get_status_display"),
+    (gettext_lazy("consolidated on"), "consolidated_on"),
+    (gettext_lazy("result of the consolidation"), "result", 30),
+]
+
+
+def _listing(request, org, queryset, template, extra, *, what=""):
     filters = FilterForm(request.GET or None)
     f = filters.cleaned_data if filters.is_valid() else {}
     today = timezone.localdate()
@@ -48,6 +82,16 @@ def _listing(request, org, queryset, template, extra):
         overdue=f.get("overdue", False),
         on=today,
     )
+    if request.method == "GET" and exports.wants_xlsx(request):
+        title = _("Rectification orders issued") if what == "issued" else _("Orders received")
+        return exports.xlsx_response(
+            request,
+            rows=queryset,
+            columns=ORDER_COLUMNS,
+            filename=exports.dated_filename(org.name, title),
+            what=f"accountability.rectifications.{what}",
+            organization=org,
+        )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -99,6 +143,7 @@ def issued(request, org_pk):
         selectors.issued_by(request.user, org),
         "accountability/issued.html",
         {"form": form},
+        what="issued",
     )
 
 
@@ -108,7 +153,12 @@ def received(request, org_pk):
     """The receiving side: orders to the organisation or below it."""
     org = _org(request, org_pk)
     return _listing(
-        request, org, selectors.received_by(request.user, org), "accountability/received.html", {}
+        request,
+        org,
+        selectors.received_by(request.user, org),
+        "accountability/received.html",
+        {},
+        what="received",
     )
 
 
@@ -248,6 +298,15 @@ def weak_units(request, org_pk):
     queryset = selectors.weak_units_under(
         request.user, org, year=f.get("year"), status=f.get("status", "")
     )
+    if request.method == "GET" and exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=queryset,
+            columns=WEAK_UNIT_COLUMNS,
+            filename=exports.dated_filename(org.name, _("Weak and lax organisations")),
+            what="accountability.weak_units",
+            organization=org,
+        )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import GuidanceEdge, Organization, PolicyOverride, RoleAssignment, User
+from .models import (
+    ExportRecord,
+    GuidanceEdge,
+    Organization,
+    PolicyOverride,
+    RoleAssignment,
+    User,
+)
 
 
 @admin.register(User)
@@ -62,3 +69,15 @@ class PolicyOverrideAdmin(ReadOnlyAdmin):
 class GuidanceEdgeAdmin(ReadOnlyAdmin):
     list_display = ("guide", "guided", "basis", "valid_from", "valid_to")
     list_select_related = ("guide", "guided")
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(ReadOnlyAdmin):
+    """Append-only: who exported what; nobody edits or deletes it."""
+
+    list_display = ("at", "user", "what", "organization", "row_count", "path")
+    list_filter = ("what",)
+    search_fields = ("user__username", "user__name", "what", "path")
+    list_select_related = ("user", "organization")
+    date_hierarchy = "at"
+    show_full_result_count = False

@@ -550,3 +550,60 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.due_on}"
+
+
+class ExportRecord(models.Model):
+    """Append-only: who exported which list, from where, and how many rows.
+
+    Written by config.exports for every .xlsx export; a database trigger
+    refuses updates and deletes (only a deleted organisation may clear its
+    link, so the record outlives it).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    at = models.DateTimeField(_("exported at"), auto_now_add=True, db_index=True)
+    what = models.CharField(_("what"), max_length=64)
+    path = models.CharField(_("page address"), max_length=2000)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    row_count = models.PositiveIntegerField(_("rows"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_field = "organization"
+
+    class Meta:
+        verbose_name = _("export record")
+        verbose_name_plural = _("export records")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "at"], name="export_record_user_at")]
+        triggers = [
+            pgtrigger.Protect(
+                name="export_record_no_delete",
+                operation=pgtrigger.Delete,
+            ),
+            # Only ON DELETE SET NULL of the organisation may touch a record.
+            pgtrigger.Protect(
+                name="export_record_no_update",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    "NOT (NEW.organization_id IS NULL AND OLD.organization_id IS NOT NULL"
+                    " AND NEW.user_id = OLD.user_id AND NEW.at = OLD.at"
+                    " AND NEW.what = OLD.what AND NEW.path = OLD.path"
+                    " AND NEW.row_count = OLD.row_count)"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.what} {self.row_count} {self.at:%Y-%m-%d %H:%M}"

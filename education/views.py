@@ -6,10 +6,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 from config.forms import add_service_errors
 from members.models import Member
 
@@ -25,14 +27,32 @@ def _year(request) -> int:
         return timezone.localdate().year
 
 
+ACTIVITY_COLUMNS = [
+    (gettext_lazy("date and time"), "starts_at"),
+    (gettext_lazy("kind"), "get_kind_display"),
+    (gettext_lazy("topic"), "title"),
+    (gettext_lazy("duration (hours)"), "hours"),
+    (gettext_lazy("place"), "place"),
+    (gettext_lazy("lecturer"), "lecturer"),
+]
+
+
 @login_required
 def activity_list(request, branch_pk):
     branch = get_object_or_404(Organization.objects.visible_to(request.user), pk=branch_pk)
     activities = (
-        Activity.objects.visible_to(request.user)
-        .filter(organization=branch)
-        .order_by("-starts_at")[:200]
+        Activity.objects.visible_to(request.user).filter(organization=branch).order_by("-starts_at")
     )
+    if exports.wants_xlsx(request):  # every activity, not only the 200 on the page
+        return exports.xlsx_response(
+            request,
+            rows=activities,
+            columns=ACTIVITY_COLUMNS,
+            filename=exports.dated_filename(branch.name, _("Education activities")),
+            what="education.activities",
+            organization=branch,
+        )
+    activities = activities[:200]
     return render(
         request,
         "education/activity_list.html",

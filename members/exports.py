@@ -2,7 +2,8 @@
 so that an export re-imports cleanly (0 created, every row unchanged).
 
 The ID-card numbers are decrypted: only offer an export to users who may
-change the members, and record who exported (the view does both).
+change the members, and record who exported (the view does both, with
+config.exports.record_export: the same audit record as every list export).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from config import exports
 
 from . import idcard
 from .imports import (
@@ -30,7 +33,7 @@ SHEET_TITLE = "党员名册"
 TEXT = "@"  # Excel's text format: long digit strings keep every digit
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"姓名": 12, "身份证号码": 22, "联系电话": 15, "工作单位类别": 14, "领导职务级别": 13}
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = exports.XLSX_CONTENT_TYPE
 
 
 def _cells(sheet, member) -> list:

@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -21,15 +20,15 @@ from django.views.decorators.http import require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 from config.forms import BootstrapFormMixin
 
 from . import imports
-from .exports import XLSX_CONTENT_TYPE, export_members_xlsx
+from .exports import export_members_xlsx
 from .models import ImportJob, ImportStatus, Member
 from .tasks import run_member_import
 
 logger = logging.getLogger(__name__)
-export_logger = logging.getLogger("members.export")
 
 FINISHED = imports.FINISHED
 
@@ -230,14 +229,6 @@ def export(request, branch_pk):
         .order_by("branch__path", "name", "pk")
     )
     output, rows = export_members_xlsx(members)
-    export_logger.info(
-        "member roster exported: user=%s branch=%s rows=%s",
-        request.user.pk,
-        branch.pk,
-        rows,
-        extra={"user_id": request.user.pk, "branch_id": branch.pk, "rows": rows},
-    )
+    exports.record_export(request, what="members.roster", row_count=rows, organization=branch)
     filename = f"{branch.name}-党员名册-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(
-        output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
-    )
+    return exports.file_response(output, filename)

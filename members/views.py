@@ -6,10 +6,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from branches import scoping
 from branches.models import Organization, Sector
+from config import exports
 from config.forms import add_service_errors
 from education.selectors import member_education
 
@@ -27,6 +29,32 @@ from .forms import (
 from .models import FlagKind, Member, MemberStatus, Transfer
 
 PAGE_SIZE = 50
+
+# The member list as .xlsx: what the page shows, ID-card numbers masked (the
+# roster export in import_views has them in full, for who may change members).
+LIST_COLUMNS = [
+    (gettext_lazy("name"), "name"),
+    (gettext_lazy("gender"), "get_gender_display"),
+    (gettext_lazy("date of birth"), "birth_date"),
+    (gettext_lazy("status"), "get_status_display"),
+    (gettext_lazy("admitted on"), "joined_on"),
+    (gettext_lazy("employer category"), "get_employer_sector_display"),
+    (gettext_lazy("branch"), "branch.name"),
+    (gettext_lazy("ID-card number"), "id_number_masked"),
+    (gettext_lazy("left on"), "left_on"),
+    (gettext_lazy("reason for leaving"), "get_left_reason_display"),
+]
+CONVERSION_COLUMNS = [
+    (gettext_lazy("name"), "name"),
+    (gettext_lazy("branch"), "branch.name", 24),
+    (gettext_lazy("admitted on"), "joined_on"),
+    (gettext_lazy("conversion due"), "conversion_due"),
+]
+ARREARS_COLUMNS = [
+    (gettext_lazy("name"), "name"),
+    (gettext_lazy("branch"), "branch.name", 24),
+    (gettext_lazy("phone"), "phone", 15),
+]
 
 
 def _member(request, pk, action=scoping.VIEW) -> Member:
@@ -58,6 +86,15 @@ def member_list(request):
         branch=branch,
         include_left=params.get("left") == "1",
     )
+    if exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=members,
+            columns=LIST_COLUMNS,
+            filename=exports.dated_filename(branch.name if branch else "", _("Members")),
+            what="members.list",
+            organization=branch,
+        )
     page = Paginator(members, PAGE_SIZE).get_page(params.get("page"))
     # Branches where the user may add members: the links to "add" and "import".
     writable = (
@@ -317,20 +354,34 @@ def transfer_decide(request, pk, decision):
 
 @login_required
 def conversions_due(request):
+    members = selectors.conversions_due(request.user)
+    if exports.wants_xlsx(request):  # all of them, not only the 500 shown
+        return exports.xlsx_response(
+            request,
+            rows=members,
+            columns=CONVERSION_COLUMNS,
+            filename=exports.dated_filename(_("Conversions due")),
+            what="members.conversions",
+        )
     return render(
         request,
         "members/conversions_due.html",
-        {"members": selectors.conversions_due(request.user)[:500], "today": timezone.localdate()},
+        {"members": members[:500], "today": timezone.localdate()},
     )
 
 
 @login_required
 def dues_arrears(request):
-    return render(
-        request,
-        "members/dues_arrears.html",
-        {"members": selectors.dues_arrears(request.user)[:500]},
-    )
+    members = selectors.dues_arrears(request.user)
+    if exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=members,
+            columns=ARREARS_COLUMNS,
+            filename=exports.dated_filename(_("Dues arrears")),
+            what="members.arrears",
+        )
+    return render(request, "members/dues_arrears.html", {"members": members[:500]})
 
 
 @login_required

@@ -9,25 +9,21 @@ same list exported to .xlsx with bounded memory.
 from __future__ import annotations
 
 import datetime
-import tempfile
 from dataclasses import dataclass
 from typing import IO
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from branches.models import Organization
+from config import exports
 
 from .models import Certificate, CertificateStatus, Episode, EpisodeStatus, Reason
 
 OUT = "out"
 IN = "in"
 SIDES = (OUT, IN)
-CHUNK_SIZE = 2000
 PAGE_SIZE = 50
 
 
@@ -140,68 +136,45 @@ HEADERS = (
     (_("Last contact"), 12),
     (_("Lost contact since"), 12),
 )
-DATE_FORMAT = "yyyy-mm-dd"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = exports.XLSX_CONTENT_TYPE
 
 
-def _text(sheet, value: str):
-    cell = WriteOnlyCell(sheet, value=value or None)
-    if value:
-        cell.data_type = "s"  # never a formula
-    return cell
+def export_columns(today: datetime.date) -> list[exports.Column]:
+    """The columns of HEADERS, for config.exports."""
+    certificate_labels = dict(CertificateStatus.choices)
 
+    def certificate(episode):
+        status = getattr(episode, "certificate_status", None)
+        return certificate_labels.get(status, "") if status else None
 
-def _day(sheet, value):
-    if value is None:
-        return None
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = DATE_FORMAT
-    return cell
+    accessors = (
+        "member.name",
+        "member.get_status_display",
+        "outflow_branch.name",
+        "destination_region",
+        "destination_employer",
+        "get_reason_display",
+        "contact",
+        "started_on",
+        lambda episode: months_away(episode, today),
+        "inflow_organization.name",
+        "get_status_display",
+        certificate,
+        "last_contact_on",
+        "lost_contact_since",
+    )
+    return [
+        (title, accessor, width)
+        for (title, width), accessor in zip(HEADERS, accessors, strict=True)
+    ]
 
 
 def export_episodes_xlsx(queryset: QuerySet[Episode], *, today=None) -> tuple[IO[bytes], int]:
     """Write the episodes (already scoped and filtered) to a temporary file;
     returns the file at its start and the number of rows. Read in chunks,
     written by a write-only workbook: memory stays bounded."""
-    today = today or timezone.localdate()
-    certificate_labels = dict(CertificateStatus.choices)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(SHEET_TITLE))
-    for index, (_header, width) in enumerate(HEADERS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title, _width in HEADERS:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    rows = 0
-    for episode in queryset.iterator(chunk_size=CHUNK_SIZE):
-        status = getattr(episode, "certificate_status", None)
-        sheet.append(
-            [
-                _text(sheet, episode.member.name),
-                str(episode.member.get_status_display()),
-                _text(sheet, episode.outflow_branch.name),
-                _text(sheet, episode.destination_region),
-                _text(sheet, episode.destination_employer),
-                str(episode.get_reason_display()),
-                _text(sheet, episode.contact),
-                _day(sheet, episode.started_on),
-                months_away(episode, today),
-                _text(
-                    sheet, episode.inflow_organization.name if episode.inflow_organization else ""
-                ),
-                str(episode.get_status_display()),
-                str(certificate_labels.get(status, "")) if status else None,
-                _day(sheet, episode.last_contact_on),
-                _day(sheet, episode.lost_contact_since),
-            ]
-        )
-        rows += 1
-    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to the caller
-    workbook.save(output)
-    output.seek(0)
-    return output, rows
+    return exports.write_xlsx(
+        queryset,
+        export_columns(today or timezone.localdate()),
+        sheet_title=str(SHEET_TITLE),
+    )

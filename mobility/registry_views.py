@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,12 +18,11 @@ from django.views.decorators.http import require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 
 from . import registry, year_report
 from .models import CertificateStatus, EpisodeStatus, MobilityYearReport, Reason
 from .registry import XLSX_CONTENT_TYPE
-
-export_logger = logging.getLogger("mobility.export")
 
 FILTER_KEYS = (
     "side",
@@ -88,31 +86,21 @@ def database(request, org_pk):
 
 @login_required
 def database_export(request, org_pk):
-    """The same filtered list as an .xlsx workbook; who exported what is logged."""
+    """The same filtered list as an .xlsx workbook; who exported what is recorded."""
     organization = _org(request, org_pk)
     filters = registry.DatabaseFilters.from_params(request.GET)
     episodes = registry.database_episodes(
         user=request.user, organization=organization, filters=filters
     )
-    output, rows = registry.export_episodes_xlsx(episodes)
-    export_logger.info(
-        "mobile-member database exported: user=%s organization=%s side=%s rows=%s filters=%s",
-        request.user.pk,
-        organization.pk,
-        filters.side,
-        rows,
-        request.GET.urlencode(),
-        extra={"user_id": request.user.pk, "organization_id": organization.pk, "rows": rows},
-    )
     side = _("Out") if filters.side == registry.OUT else _("In")
-    filename = "{org}-{title}-{side}-{day:%Y%m%d}.xlsx".format(
-        org=organization.name,
-        title=_("Mobile-member database"),
-        side=side,
-        day=timezone.localdate(),
-    )
-    return FileResponse(
-        output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    return exports.xlsx_response(
+        request,
+        rows=episodes,
+        columns=registry.export_columns(timezone.localdate()),
+        filename=exports.dated_filename(organization.name, _("Mobile-member database"), side),
+        what="mobility.database",
+        organization=organization,
+        sheet_title=str(registry.SHEET_TITLE),
     )
 
 

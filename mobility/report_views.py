@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 from config.forms import BootstrapFormMixin, add_service_errors
 from members import services as member_services
 from members.models import Handling, HandlingStage
@@ -184,6 +185,16 @@ def branch_reports(request, branch_pk):
     )
 
 
+LOST_CONTACT_COLUMNS = [
+    (gettext_lazy("member"), "member.name"),
+    (gettext_lazy("branch"), "outflow_branch.name", 24),
+    (gettext_lazy("destination (region)"), "destination_region", 20),
+    (gettext_lazy("contact"), "contact", 15),
+    (gettext_lazy("lost contact since"), "lost_contact_since"),
+    (gettext_lazy("Criticised"), "criticised"),
+]
+
+
 @login_required
 def lost_contact(request, branch_pk):
     """Members who lost contact; criticism first, then organisational handling."""
@@ -194,6 +205,15 @@ def lost_contact(request, branch_pk):
         member=OuterRef("member"), stage=HandlingStage.CRITICISM
     )
     episodes = reports.lost_contact(request.user, org).annotate(criticised=Exists(criticised))
+    if exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=episodes,
+            columns=LOST_CONTACT_COLUMNS,
+            filename=exports.dated_filename(org.name, _("Lost contact")),
+            what="mobility.lost_contact",
+            organization=org,
+        )
     page = _page(request, episodes, "page")
     stages = [(v, label) for v, label in HandlingStage.choices if v != HandlingStage.CRITICISM]
     return render(

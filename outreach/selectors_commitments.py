@@ -52,14 +52,19 @@ def _evaluation_counts():
     }
 
 
-def branch_commitments(user, branch: Organization, year: int) -> list[Commitment]:
-    rows = list(
+def branch_commitments_queryset(user, branch: Organization, year: int):
+    """The branch's commitments of the year, by member (the export reads it)."""
+    return (
         Commitment.objects.visible_to(user)
         .filter(branch=branch, year=year)
         .select_related("member")
         .annotate(**_evaluation_counts())
         .order_by("member__name", "target_date", "pk")
     )
+
+
+def branch_commitments(user, branch: Organization, year: int) -> list[Commitment]:
+    rows = list(branch_commitments_queryset(user, branch, year))
     rows.sort(key=lambda c: STATUS_ORDER.index(c.status))
     return rows
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
-from typing import IO
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 from config.forms import add_service_errors
 from members.models import Member
 
@@ -38,7 +34,6 @@ from .forms_care import (
 from .models import Household, VolunteerKind, VolunteerRecord
 
 MEMBERS_PER_PAGE = 100
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_HEADER = [
     "日期",
     "党员",
@@ -327,55 +322,21 @@ def volunteering_page(request, org_pk):
     )
 
 
-def export_volunteering_xlsx(records: QuerySet[VolunteerRecord]) -> tuple[IO[bytes], int]:
-    """Write the (already scoped) records with openpyxl in write-only mode, read in
-    chunks: memory stays bounded. Returns the file at its start and the row count."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+def _entered_by(record) -> str:
+    return "本人" if record.recorded_by_id == record.member.user_id else "支部"
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("志愿服务")
-    for letter, width in zip("ABCDEFGHI", (12, 10, 20, 12, 10, 20, 36, 12, 8), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for title in EXPORT_HEADER:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
 
-    def text(value):
-        cell = WriteOnlyCell(sheet, value=value or None)
-        if value:
-            cell.data_type = "s"  # never a formula
-        return cell
-
-    rows = 0
-    for r in records.iterator(chunk_size=2000):
-        day = WriteOnlyCell(sheet, value=r.on)
-        day.number_format = "yyyy-mm-dd"
-        self_entered = r.recorded_by_id == r.member.user_id
-        sheet.append(
-            [
-                day,
-                text(r.member.name),
-                text(r.branch.name),
-                KIND_LABELS.get(r.kind, r.kind),
-                float(r.hours),
-                text(r.organiser),
-                text(r.description),
-                float(r.amount) if r.amount is not None else None,
-                "本人" if self_entered else "支部",
-            ]
-        )
-        rows += 1
-    output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to the response
-    workbook.save(output)
-    output.seek(0)
-    return output, rows
+EXPORT_COLUMNS = [
+    (EXPORT_HEADER[0], "on", 12),
+    (EXPORT_HEADER[1], "member.name", 10),
+    (EXPORT_HEADER[2], "branch.name", 20),
+    (EXPORT_HEADER[3], lambda r: KIND_LABELS.get(r.kind, r.kind), 12),
+    (EXPORT_HEADER[4], "hours", 10),
+    (EXPORT_HEADER[5], "organiser", 20),
+    (EXPORT_HEADER[6], "description", 36),
+    (EXPORT_HEADER[7], "amount", 12),
+    (EXPORT_HEADER[8], _entered_by, 8),
+]
 
 
 @login_required
@@ -383,12 +344,14 @@ def volunteering_export(request, org_pk):
     """The year's records (with the kind filter) as .xlsx, written row by row."""
     org = _org(request, org_pk)
     year, kind = _year_and_kind(request)
-    output, _rows = export_volunteering_xlsx(
-        selectors.volunteering_records(request.user, org, year=year, kind=kind)
-    )
-    filename = f"{org.name}-志愿服务-{year}.xlsx"
-    return FileResponse(
-        output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    return exports.xlsx_response(
+        request,
+        rows=selectors.volunteering_records(request.user, org, year=year, kind=kind),
+        columns=EXPORT_COLUMNS,
+        filename=f"{org.name}-志愿服务-{year}.xlsx",
+        what="outreach.volunteering",
+        organization=org,
+        sheet_title="志愿服务",
     )
 
 

@@ -2,13 +2,11 @@
 二（六）, 三（二）, 三（三））. Thin: reads through selectors_cases, writes through
 services_cases."""
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 from config.forms import add_service_errors
 from members.models import Member
 
@@ -159,8 +158,8 @@ def cases(request, org_pk):
         on=today,
     ).order_by("feedback_due", "pk")
     scope = scoping.scope_for(request.user, scoping.CHANGE)
-    if request.GET.get("export") == "xlsx":
-        return _xlsx(org, queryset, scope, today)
+    if exports.wants_xlsx(request):
+        return _xlsx(request, org, queryset, scope, today)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     for case in page:
         case.show_contact = scope.covers_path(case.organization.path)
@@ -186,68 +185,40 @@ def cases(request, org_pk):
     )
 
 
-def _xlsx(org, queryset, scope, today) -> HttpResponse:
+def _xlsx(request, org, queryset, scope, today):
     """The filtered cases as .xlsx; contacts only where the user may handle the case."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(str(today))
+    def contact(case):
+        return case.requester_contact if scope.covers_path(case.organization.path) else ""
 
-    def text(value):
-        cell = WriteOnlyCell(sheet, value=str(value) if value not in (None, "") else None)
-        if cell.value:
-            cell.data_type = "s"  # never a formula, whatever the requester wrote
-        return cell
+    def overdue(case):
+        return case.status == CaseStatus.OPEN and case.feedback_due < today
 
-    sheet.append(
-        [
-            _("no."),
-            _("received on"),
-            _("raised through"),
-            _("organisation"),
-            _("requester"),
-            _("requester's contact"),
-            _("request"),
-            _("handled by"),
-            _("feedback due"),
-            _("status"),
-            _("overdue"),
-            _("feedback given on"),
-            _("outcome"),
-            _("department following it up"),
-            _("requester's satisfaction"),
-        ]
+    columns = [
+        (_("no."), "pk"),
+        (_("received on"), "received_on"),
+        (_("raised through"), "get_channel_display"),
+        (_("organisation"), "organization.name"),
+        (_("requester"), "requester_name"),
+        (_("requester's contact"), contact),
+        (_("request"), "request", 40),
+        (_("handled by"), "handler.name"),
+        (_("feedback due"), "feedback_due"),
+        (_("status"), "get_status_display"),
+        (_("overdue"), overdue),
+        (_("feedback given on"), "feedback_on"),
+        (_("outcome"), "outcome", 30),
+        (_("department following it up"), "follow_up_department"),
+        (_("requester's satisfaction"), "get_satisfaction_display"),
+    ]
+    return exports.xlsx_response(
+        request,
+        rows=queryset,
+        columns=columns,
+        filename=exports.dated_filename(org.name, _("Cases of the public")),
+        what="outreach.cases",
+        organization=org,
     )
-    for c in queryset.iterator(chunk_size=2000):
-        overdue = c.status == CaseStatus.OPEN and c.feedback_due < today
-        sheet.append(
-            [
-                c.pk,
-                c.received_on,
-                text(c.get_channel_display()),
-                text(c.organization.name),
-                text(c.requester_name),
-                text(c.requester_contact if scope.covers_path(c.organization.path) else ""),
-                text(c.request),
-                text(c.handler.name),
-                c.feedback_due,
-                text(c.get_status_display()),
-                _("yes") if overdue else "",
-                c.feedback_on,
-                text(c.outcome),
-                text(c.follow_up_department),
-                text(c.get_satisfaction_display()),
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="cases-{org.pk}-{today}.xlsx"'
-    return response
 
 
 def _case_form(request, org, data=None, initial=None):

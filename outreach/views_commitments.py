@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from branches import scoping
 from branches.models import Organization
-from config import throttle
+from config import exports, throttle
 from config.forms import add_service_errors
 from members.models import Member
 
@@ -68,10 +69,32 @@ def _qr_svg(url: str) -> str:
 # --- The branch page ---------------------------------------------------------------------
 
 
+COMMITMENT_COLUMNS = [
+    (gettext_lazy("Member"), "member.name"),
+    (gettext_lazy("Commitment"), "content", 50),
+    (gettext_lazy("To be done by"), "target_date"),
+    (gettext_lazy("status"), "get_status_display"),
+    (gettext_lazy("fulfilled on"), "completed_on"),
+    (gettext_lazy("how it was fulfilled"), "completion_note", 40),
+    (gettext_lazy("Satisfied"), "n_satisfied"),
+    (gettext_lazy("Fairly satisfied"), "n_fairly"),
+    (gettext_lazy("Not satisfied"), "n_unsatisfied"),
+]
+
+
 @login_required
 def branch_commitments(request, org_pk):
     branch = _org(request, org_pk)
     year = _year(request)
+    if request.method == "GET" and exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=selectors.branch_commitments_queryset(request.user, branch, year),
+            columns=COMMITMENT_COLUMNS,
+            filename=exports.dated_filename(branch.name, _("Members' commitments"), year),
+            what="outreach.commitments",
+            organization=branch,
+        )
     can_change = scoping.can(request.user, scoping.CHANGE, branch)
     without = list(selectors.members_without_commitment(request.user, branch, year))
     form = None

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -16,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from branches.models import Organization
 from branches.policies import policies_in_force
+from config import exports
 from config.forms import add_service_errors
 from members.models import Member
 
@@ -149,8 +147,8 @@ def research(request, org_pk):
     org = get_object_or_404(Organization.objects.visible_to(request.user), pk=org_pk)
     year = _year(request)
     rows = selectors.subtree_leaders(request.user, org, year)
-    if request.GET.get("format") == "xlsx":
-        return _xlsx(org, year, rows)
+    if exports.wants_xlsx(request):
+        return _xlsx(request, org, year, rows)
     return render(
         request,
         "outreach/research/org.html",
@@ -165,47 +163,27 @@ def research(request, org_pk):
     )
 
 
-def _xlsx(org, year: int, rows) -> HttpResponse:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(year)
-    sheet.append(
-        [
-            _("leader"),
-            _("branch"),
-            _("leadership level"),
-            _("days done"),
-            _("days required"),
-            _("days owed"),
-            _("at contact points"),
-            _("in hardship areas"),
-            _("visits"),
-        ]
+def _xlsx(request, org, year: int, rows):
+    """The table as .xlsx (rows are already computed: one per leader)."""
+    columns = [
+        (_("leader"), "member.name"),
+        (_("branch"), "member.branch.name"),
+        (_("leadership level"), "member.get_leadership_level_display"),
+        (_("days done"), "done"),
+        (_("days required"), "required"),
+        (_("days owed"), "owed"),
+        (_("at contact points"), "at_contact_points"),
+        (_("in hardship areas"), "in_hardship"),
+        (_("visits"), "visits"),
+    ]
+    return exports.xlsx_response(
+        request,
+        rows=rows,
+        columns=columns,
+        filename=exports.dated_filename(org.name, _("Research days"), year),
+        what="outreach.research",
+        organization=org,
     )
-    for r in rows:
-        sheet.append(
-            [
-                r.member.name,
-                r.member.branch.name,
-                str(r.member.get_leadership_level_display()),
-                float(r.done),
-                float(r.required),
-                float(r.owed),
-                float(r.at_contact_points),
-                float(r.in_hardship),
-                r.visits,
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="research-{org.pk}-{year}.xlsx"'
-    return response
 
 
 @login_required

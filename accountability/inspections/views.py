@@ -16,11 +16,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accountability import figures
 from branches import scoping
 from branches.models import Organization, RoleAssignment, User
+from config import exports
 from config.forms import add_service_errors
 
 from . import draw, report, selectors, services
@@ -61,10 +63,41 @@ def _candidates(org: Organization):
     ).order_by("username")
 
 
+SPOT_CHECK_COLUMNS = [
+    (gettext_lazy("year"), "year"),
+    (gettext_lazy("title"), "title", 30),
+    (gettext_lazy("organising organisation"), "organizing_org.name", 24),
+    (gettext_lazy("status"), "get_status_display"),
+    (gettext_lazy("branches to draw"), "branch_sample"),
+    (gettext_lazy("members to draw per branch"), "members_per_branch"),
+    (gettext_lazy("check period from"), "period_start"),
+    (gettext_lazy("check period to"), "period_end"),
+    (gettext_lazy("drawn at"), "drawn_at"),
+    (gettext_lazy("closed at"), "closed_at"),
+]
+INSPECTION_COLUMNS = [
+    (gettext_lazy("title"), "title", 30),
+    (gettext_lazy("kind"), "get_kind_display"),
+    (gettext_lazy("organising organisation"), "organizing_org.name", 24),
+    (gettext_lazy("period from"), "period_start"),
+    (gettext_lazy("period to"), "period_end"),
+    (gettext_lazy("follow-up"), "follow_up", 40),
+]
+
+
 @login_required
 def spot_checks(request, org_pk):
     """The organisation's spot-checks and the form to define one."""
     org = _org(request, org_pk)
+    if request.method == "GET" and exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=_spot_checks(request, org),
+            columns=SPOT_CHECK_COLUMNS,
+            filename=exports.dated_filename(org.name, _("Random spot-checks")),
+            what="inspections.spot_checks",
+            organization=org,
+        )
     can_define = scoping.can(request.user, scoping.CHANGE, org) and org.kind == "local_committee"
     form = None
     if request.method == "POST":
@@ -113,16 +146,19 @@ def spot_checks(request, org_pk):
                     "members_per_branch": 3,
                 },
             )
-    checks = (
-        SpotCheck.objects.visible_to(request.user)
-        .filter(organizing_org__path__descendant_of=org.path)
-        .select_related("organizing_org")
-    )
-    page = Paginator(checks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_spot_checks(request, org), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "accountability/inspections/spot_checks.html",
         {"org": org, "page": page, "form": form, "method": draw.METHOD},
+    )
+
+
+def _spot_checks(request, org):
+    return (
+        SpotCheck.objects.visible_to(request.user)
+        .filter(organizing_org__path__descendant_of=org.path)
+        .select_related("organizing_org")
     )
 
 
@@ -337,6 +373,20 @@ def _targets(user, org):
 def inspections(request, org_pk):
     """督查 / 巡回检查 / 随机抽样检查 organised by the organisation or below it."""
     org = _org(request, org_pk)
+    queryset = (
+        Inspection.objects.visible_to(request.user)
+        .filter(organizing_org__path__descendant_of=org.path)
+        .select_related("organizing_org")
+    )
+    if request.method == "GET" and exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=queryset,
+            columns=INSPECTION_COLUMNS,
+            filename=exports.dated_filename(org.name, _("Inspections")),
+            what="inspections.inspections",
+            organization=org,
+        )
     form = None
     if request.method == "POST":
         scoping.require(request.user, scoping.CHANGE, org)
@@ -353,11 +403,6 @@ def inspections(request, org_pk):
             else:
                 messages.success(request, _("The inspection was recorded."))
                 return redirect("inspections:inspection", pk=inspection.pk)
-    queryset = (
-        Inspection.objects.visible_to(request.user)
-        .filter(organizing_org__path__descendant_of=org.path)
-        .select_related("organizing_org")
-    )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from branches import scoping
 from branches.models import Organization
+from config import exports
 from config.forms import add_service_errors
 from config.pdf import render_pdf
 from education import files
@@ -238,6 +240,15 @@ def plenary_file(request, pk):
     return response
 
 
+RECEIVED_COLUMNS = [
+    (gettext_lazy("reporting organisation"), "organization.name", 28),
+    (gettext_lazy("status"), "status_label"),
+    (gettext_lazy("late"), "late"),
+    (gettext_lazy("submitted late"), "submitted_late"),
+    (gettext_lazy("submitted at"), "report.submitted_at"),
+]
+
+
 @login_required
 @require_GET
 def received(request, org_pk):
@@ -250,6 +261,15 @@ def received(request, org_pk):
         today.year - 1 if today < services.opens_on(today.year) else today.year
     )
     rows, counts = selectors.received(request.user, org, year, today)
+    if exports.wants_xlsx(request):
+        return exports.xlsx_response(
+            request,
+            rows=rows,
+            columns=RECEIVED_COLUMNS,
+            filename=exports.dated_filename(org.name, _("Written reports received"), year),
+            what="written_reports.received",
+            organization=org,
+        )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

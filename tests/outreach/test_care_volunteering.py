@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from branches.models import ExportRecord
 from outreach import selectors_care as selectors
 from outreach import services_care as services
 from outreach.models import VolunteerRecord
@@ -223,8 +224,11 @@ def test_the_xlsx_export_holds_the_years_records(client, world):
         )
     )
     assert len(rows) == 2
+    assert [r.row_count for r in ExportRecord.objects.order_by("at", "pk")] == [3, 1]
+    assert ExportRecord.objects.filter(what="outreach.volunteering").count() == 2
     client.force_login(world["u"]["other"])
     assert client.get(url).status_code == 404
+    assert ExportRecord.objects.count() == 2
 
 
 def test_the_volunteering_page_takes_a_fixed_number_of_queries(
