@@ -191,8 +191,15 @@ def organization_move(
             )
         if org.parent_id == target.pk:
             return org
+        old_province = org.province_id
         org.parent = target
         org.save(update_fields=["parent", "updated_at"])
+        if target.province_id != old_province:
+            # Policies differ between provinces: recount both (dashboards).
+            from dashboards import changes
+
+            changes.province_changed(old_province)
+            changes.province_changed(target.province_id or target.pk)
         return org
 
 

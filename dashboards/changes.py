@@ -35,17 +35,39 @@ def touch(org_id: int | None, year: int | None = None) -> None:
             transaction.on_commit(lambda y=y: _enqueue(org_id, y))
 
 
+MANY = 50  # more organisations than this: recount their provinces instead
+
+
+def touch_many(org_ids, year: int | None = None) -> None:
+    """The rows of these organisations changed."""
+    org_ids = list(org_ids)
+    if len(org_ids) <= MANY:
+        for org_id in org_ids:
+            touch(org_id, year)
+        return
+    from branches.models import Organization
+
+    for province_id in (
+        Organization.objects.filter(pk__in=org_ids)
+        .order_by()
+        .values_list("province_id", flat=True)
+        .distinct()
+    ):
+        province_changed(province_id, year)
+
+
 def touch_members(member_ids, year: int | None = None) -> None:
     """The rows of these members changed: their branches' figures."""
     from members.models import Member
 
-    branch_ids = (
-        Member.objects.filter(pk__in=list(member_ids))
-        .values_list("branch_id", flat=True)
-        .distinct()
+    touch_many(
+        set(
+            Member.objects.filter(pk__in=list(member_ids))
+            .values_list("branch_id", flat=True)
+            .distinct()
+        ),
+        year,
     )
-    for branch_id in set(branch_ids):
-        touch(branch_id, year)
 
 
 def _enqueue(org_id: int, year: int) -> None:
@@ -61,19 +83,32 @@ def _enqueue(org_id: int, year: int) -> None:
             cache.delete(queued_key(org_id, year))
 
 
-def province_changed(province_id: int | None) -> None:
-    """Something that changes many figures of a province (a policy, a move):
-    recount the province's current year after commit."""
-    if not province_id:
-        return
+def province_changed(province_id: int | None, year: int | None = None) -> None:
+    """Something that changes many figures of a province (a policy, a move, a
+    year close): recount the province's year (default: this year) after commit.
+    Above the provinces (the central committee): every province."""
+    from branches.models import Organization
+
     from .tasks import reconcile_rollups
 
-    year = timezone.localdate().year
+    if not province_id:
+        return
+    org = Organization.objects.filter(pk=province_id).values_list("pk", "province_id").first()
+    if org is None:
+        return
+    if org[1] is None:  # above the provinces
+        from education.cycles import provinces
+
+        ids = list(provinces())
+    else:
+        ids = [org[1]]
+    year = year or timezone.localdate().year
 
     def enqueue():
-        try:
-            reconcile_rollups.delay(province_id, year)
-        except Exception:
-            log.exception("could not enqueue the reconciliation of %s", province_id)
+        for pk in ids:
+            try:
+                reconcile_rollups.delay(pk, year)
+            except Exception:
+                log.exception("could not enqueue the reconciliation of %s", pk)
 
     transaction.on_commit(enqueue)

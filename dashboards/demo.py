@@ -9,9 +9,7 @@ from . import rollups
 
 def ensure_rollups() -> int:
     """Recount every province (idempotent); returns the rows that changed."""
-    year = timezone.localdate().year
+    years = rollups.kept_years(timezone.localdate())
     return sum(
-        rollups.reconcile(province_id, y).fixed
-        for province_id in provinces()
-        for y in (year, year - 1)
+        rollups.reconcile(province_id, y).fixed for province_id in provinces() for y in years
     )

@@ -259,14 +259,15 @@ def _sources() -> list[Source]:
             ("cases_received",),
             _counted(F._cases_q, "organization", cases_received=None),
         ),
+        # Filters on today's date are built on each call, never once per process.
         Source(
             ("cases_open", "cases_overdue"),
-            _counted(
+            lambda root, year, only=None: _counted(
                 _cases_now,
                 "organization",
                 cases_open=Q(status=CaseStatus.OPEN),
                 cases_overdue=case_overdue_q(),
-            ),
+            )(root, year, only),
         ),
         Source(
             ("rectifications_issued", "rectifications_accepted"),
@@ -279,14 +280,14 @@ def _sources() -> list[Source]:
         ),
         Source(
             ("rectifications_open", "rectifications_overdue"),
-            _counted(
+            lambda root, year, only=None: _counted(
                 _orders_now,
                 "organization",
                 rectifications_open=~Q(
                     status__in=[RectificationStatus.ACCEPTED, RectificationStatus.CANCELLED]
                 ),
                 rectifications_overdue=order_overdue_q(),
-            ),
+            )(root, year, only),
         ),
         Source(("research_short",), _counted(_research_short_rows, "branch", research_short=None)),
         Source(("party_school_overdue",), _rotation_overdue),

@@ -121,7 +121,17 @@ def _sum_up(chain: list[Organization], year: int, own: dict | None, now) -> None
         own = None
 
 
-def refresh(org_id: int, year: int) -> int:
+def kept_years(day) -> list[int]:
+    """The years the roll-ups are kept and reconciled for: this one and two
+    before (a dashboard compares its year with the one before)."""
+    return [day.year, day.year - 1, day.year - 2]
+
+
+class Moved(Exception):
+    """The organisation changed province while its refresh waited: retry."""
+
+
+def refresh(org_id: int, year: int, on_locked=None) -> int:
     """Recount one organisation's own rows for `year` and the totals up to the
     root. Returns the number of organisations written (it and its ancestors)."""
     with transaction.atomic():
@@ -129,6 +139,14 @@ def refresh(org_id: int, year: int) -> int:
         if org is None:  # deleted since: its ancestors are fixed by reconciliation
             return 0
         _lock(org.province_id or org.pk)
+        locked_in = org.province_id
+        org = Organization.objects.filter(pk=org_id).first()
+        if org is None:
+            return 0
+        if org.province_id != locked_in:
+            raise Moved(org_id)
+        if on_locked is not None:
+            on_locked()
         own = compute_own(org, year, only=org.pk)
         chain = list(Organization.objects.filter(path__ancestor_of=org.path).order_by("-depth"))
         _sum_up(chain, year, own, timezone.now())

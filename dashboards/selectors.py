@@ -11,7 +11,7 @@ from django.utils import timezone
 from branches import scoping
 from branches.models import Organization
 
-from . import metrics
+from . import metrics, rollups
 from .models import ReconcileRun, Rollup
 
 # The per-child table and chart columns, in order.
@@ -39,8 +39,9 @@ def may_view(user, organization: Organization) -> bool:
 
 
 def years() -> list[int]:
-    this = timezone.localdate().year
-    return list(range(this, this - 6, -1))
+    """The years a dashboard offers (each compared with the one before, which
+    the roll-ups keep too: rollups.kept_years)."""
+    return rollups.kept_years(timezone.localdate())[:-1]
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ from . import changes, rollups
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def refresh_rollups(org_id: int, year: int) -> int:
-    # Later changes must queue another refresh: this one may not see them.
-    cache.delete(changes.queued_key(org_id, year))
-    return rollups.refresh(org_id, year)
+    # Once the lock is held, later changes must queue another refresh: this
+    # one may not see them (earlier ones it reads: read committed).
+    return rollups.refresh(
+        org_id, year, on_locked=lambda: cache.delete(changes.queued_key(org_id, year))
+    )
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -36,16 +38,19 @@ def run_rollup_reconcile(self, on: str | None = None) -> dict:
 
 @shared_task(acks_late=True)
 def reconcile_province(province_id: int, on: str) -> dict | None:
-    """This year and last year of one province, once per day."""
+    """This year and the two before (the dashboards compare a year with the
+    one before) of one province, once per day: one task per year, so no lock
+    is held across years."""
+    from django.db import transaction
+
     from education.cycles import _unit
 
     day = date.fromisoformat(on)
 
     def work():
-        outcome = {}
-        for year in (day.year, day.year - 1):
-            result = rollups.reconcile(province_id, year)
-            outcome[str(year)] = {"rows": result.rows, "fixed": result.fixed}
-        return outcome
+        years = rollups.kept_years(day)
+        for year in years:
+            transaction.on_commit(lambda year=year: reconcile_rollups.delay(province_id, year))
+        return {"queued": years}
 
     return _unit("rollup_reconcile", day.isoformat(), province_id, work)

@@ -118,10 +118,11 @@ def activity_create(
         return activity
 
 
-def refresh_totals(member_ids, year: int) -> None:
+def refresh_totals(member_ids, year: int, *, touch: bool = True) -> None:
     """Recompute the yearly totals of these members from their own rows only.
 
     Idempotent; touches one member-year's attendance, never a whole table.
+    `touch=False`: the caller tells the dashboards itself (a whole province).
     """
     rows = (
         Attendance.objects.filter(member_id__in=member_ids, activity__starts_at__year=year)
@@ -156,7 +157,8 @@ def refresh_totals(member_ids, year: int) -> None:
         unique_fields=["member", "year"],
         update_fields=["hours", "activities", "absences", "self_study_hours", "updated_at"],
     )
-    changes.touch_members(member_ids, year)
+    if touch:
+        changes.touch_members(member_ids, year)
 
 
 @transaction.atomic
@@ -468,6 +470,7 @@ def guest_remove(*, actor: User, activity: Activity, member: Member, reason: str
         )
         record.delete()
         refresh_totals([member.pk], year)
+        changes.touch(activity.organization_id, year)
 
 
 def _require_self_or_change(actor: User, member: Member) -> None:
@@ -655,13 +658,14 @@ def year_close(*, actor: User | None, province: Organization, year: int) -> Year
             if not ids:
                 break
             last = ids[-1]
-            refresh_totals(ids, year)
+            refresh_totals(ids, year, touch=False)
             at_year_end = Member.objects.filter(
                 Q(left_on__isnull=True) | Q(left_on__gt=date(year, 12, 31)), pk__in=ids
             ).select_related("branch")
             statuses = year_statuses(at_year_end, year)
             counted += len(statuses)
             short += sum(1 for s in statuses if s.short)
+        changes.province_changed(province.pk, year)
         return YearClosure.objects.create(
             organization=province, year=year, closed_by=actor, members=counted, short=short
         )
@@ -716,6 +720,7 @@ def campaigns_open(
                 ignore_conflicts=True,
             )
             created += existing.count() - before
+        changes.touch_many(ids, year)
         return created
 
 

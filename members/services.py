@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from branches import scoping
 from branches.models import Organization, OrgKind, User
+from dashboards import changes
 
 from . import idcard
 from .models import (
@@ -198,6 +199,7 @@ def member_clear_flag(*, actor: User, member: Member, kind: str, on: date | None
     with _audit(actor, "member.unflag"):
         member = Member.objects.select_for_update().get(pk=member.pk)
         scoping.require(actor, scoping.CHANGE, member.branch)
+        changes.touch(member.branch_id)
         return member.flags.filter(kind=kind, cleared_on__isnull=True).update(
             cleared_on=on or timezone.localdate(), cleared_by=actor
         )

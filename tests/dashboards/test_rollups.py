@@ -317,14 +317,18 @@ def test_refresh_and_reconcile_agree_and_are_idempotent(world):
     assert before == after
 
 
-def test_nightly_reconciliation_runs_once_per_province_and_day(world):
+def test_nightly_reconciliation_runs_once_per_province_and_day(world, eager):
     a = world["a"]
-    _members(world)
-    tasks.reconcile_province(a["province"].pk, TODAY.isoformat())
-    assert tasks.reconcile_province(a["province"].pk, TODAY.isoformat()) is None
+    _members(world)  # not yet counted: the nightly run finds them
+    with eager():
+        tasks.reconcile_province(a["province"].pk, TODAY.isoformat())
+    with eager():
+        assert tasks.reconcile_province(a["province"].pk, TODAY.isoformat()) is None
     run = CycleRun.objects.get(cycle="rollup_reconcile", organization=a["province"])
-    assert run.outcome[str(YEAR)]["rows"] > 0
-    assert ReconcileRun.objects.filter(province=a["province"]).count() == 2  # this and last year
+    assert run.outcome == {"queued": [YEAR, YEAR - 1, YEAR - 2]}
+    runs = ReconcileRun.objects.filter(province=a["province"], finished_at__gte=run.started_at)
+    assert sorted(runs.values_list("year", flat=True)) == [YEAR - 2, YEAR - 1, YEAR]
+    assert runs.get(year=YEAR).fixed > 0
     assert stored(a["county"])["members"] == 5
 
 
@@ -359,3 +363,123 @@ def test_activities_count_in_their_month(world, eager):
     )
     assert by_month == {1: {"activities": 2}}
     assert stored(a["province"])["members"] == 6
+
+
+# --- writers that bypass model signals (found in review) ----------------------------
+
+
+def assert_all_keys_equal(world):
+    """Every stored key, including those without a dashboard card, equals a
+    fresh recount of the raw rows."""
+    for org in levels(world):
+        have = Rollup.objects.filter(organization=org, year=YEAR, month=0).first()
+        own = rollups.compute_own(org, YEAR)
+        want = {}
+        for (_org_id, month), values in own.items():
+            if month == 0:
+                for key, value in values.items():
+                    want[key] = want.get(key, 0) + value
+        assert (have.total if have else {}) == {k: v for k, v in sorted(want.items()) if v}, org
+
+
+def test_a_cleared_flag(world, eager):
+    a, staff = world["a"], world["staff"]
+    with eager():
+        member = MemberFactory(branch=a["branch1"], employer_sector="rural")
+    with eager():
+        member_services.member_set_flag(actor=staff, member=member, kind="aged_infirm")
+    assert stored(a["county"])["education_met"] == 1  # handled individually: compliant
+    with eager():
+        member_services.member_clear_flag(actor=staff, member=member, kind="aged_infirm")
+    assert stored(a["county"])["education_met"] == 0
+    assert_equal_everywhere(world)
+
+
+def test_reviews_opened_in_bulk(world, eager):
+    a = world["a"]
+    with eager():
+        education_services.campaigns_open(
+            kind="democratic_review", year=YEAR, branch_ids=[a["branch1"].pk, a["branch2"].pk]
+        )
+    assert stored(a["province"])["reviews_closed"] == 0
+    row = Rollup.objects.get(organization=a["province"], year=YEAR, month=0).total
+    assert row["reviews_held"] == 2
+    assert_all_keys_equal(world)
+
+
+def test_a_guest_removed(world, eager):
+    a, staff = world["a"], world["staff"]
+    when = timezone.make_aware(datetime.datetime(YEAR, 3, 5, 9, 0))
+    with eager():
+        members = _members(world)
+        guest = members[5]  # of the other county
+        activity = _activity(staff, a["branch1"], when)
+        education_services.attendance_save(actor=staff, activity=activity, guests={guest.pk: {}})
+    march = Rollup.objects.get(organization=a["branch1"], year=YEAR, month=3).total
+    assert march["attendance_expected"] == 4
+    with eager():
+        education_services.guest_remove(actor=staff, activity=activity, member=guest)
+    march = Rollup.objects.get(organization=a["branch1"], year=YEAR, month=3).total
+    assert march["attendance_expected"] == attendance_direct(a["branch1"])[0] == 3
+    assert_equal_everywhere(world)
+
+
+def test_a_county_moved_to_another_province(world, eager):
+    from branches import services as branch_services
+    from tests.factories import ActorFactory, PolicyOverrideFactory
+
+    a, b = world["a"], world["b"]
+    PolicyOverrideFactory(organization=a["province"], key="education_hours_per_day", value="6")
+    member = MemberFactory(branch=a["branch1"], employer_sector="rural")
+    YearlyTotal.objects.create(member=member, year=YEAR, hours=Decimal(40))
+    recount(world)
+    assert stored(a["county"])["education_met"] == 1  # 6 days × 6 hours in 川
+    with eager():
+        branch_services.organization_move(
+            actor=ActorFactory(is_superuser=True), organization=a["county"], new_parent=b["city"]
+        )
+    for org in [*a.values(), *b.values()]:
+        org.refresh_from_db()
+    assert stored(b["province"])["education_met"] == 0  # 6 days × 8 hours in 浙
+    assert stored(a["province"])["members"] == 0
+    assert_equal_everywhere(world)
+
+
+def test_overdue_counts_follow_the_calendar(world, monkeypatch):
+    a, staff = world["a"], world["staff"]
+    metrics.sources()  # built once in a long-running worker
+    Case.objects.create(
+        organization=a["township"],
+        channel="hotline",
+        received_on=TODAY,
+        requester_name="王大妈",
+        request="小区路灯坏了",
+        handler=staff,
+        feedback_due=TODAY,
+        status="open",
+        created_by=staff,
+    )
+    rollups.reconcile(a["province"].pk, YEAR)
+    assert stored(a["township"])["cases_overdue"] == 0
+    later = TODAY + datetime.timedelta(days=3)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: later)
+    assert rollups.reconcile(a["province"].pk, YEAR).fixed > 0
+    assert stored(a["township"])["cases_overdue"] == 1
+
+
+def test_a_central_policy_recounts_every_province(world, eager):
+    from tests.factories import PolicyOverrideFactory
+
+    with eager():
+        PolicyOverrideFactory(organization=world["root"], key="education_hours_per_day", value="6")
+    recounted = set(ReconcileRun.objects.values_list("province", flat=True))
+    assert recounted == {world["a"]["province"].pk, world["b"]["province"].pk}
+
+
+def test_a_refresh_costs_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    a = world["a"]
+    _members(world)
+    recount(world)
+    # own counts (one query a source) + a few per level up to the root
+    with django_assert_max_num_queries(len(metrics.sources()) + 10 + 5 * (a["branch1"].depth + 1)):
+        rollups.refresh(a["branch1"].pk, YEAR)
