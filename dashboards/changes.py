@@ -76,8 +76,11 @@ def _enqueue(org_id: int, year: int) -> None:
     try:
         if not cache.add(queued_key(org_id, year), 1, QUEUED_FOR):
             return
+    except Exception:  # no cache: enqueue anyway
+        log.warning("cache unavailable; roll-up refresh of %s, %s not debounced", org_id, year)
+    try:
         refresh_rollups.delay(org_id, year)
-    except Exception:  # the broker or cache is down: reconciliation catches up
+    except Exception:  # the broker is down: the nightly reconciliation catches up
         log.exception("could not enqueue the roll-up refresh of %s, %s", org_id, year)
         with contextlib.suppress(Exception):
             cache.delete(queued_key(org_id, year))

@@ -129,7 +129,8 @@ def dashboard(user, organization: Organization, year: int) -> Dashboard:
             province_id=organization.province_id or organization.pk, year=year
         )
         .order_by("-finished_at")
-        .only("finished_at", "fixed")
+        .select_related("province")
+        .only("finished_at", "fixed", "province__path")
         .first()
     )
     reconciled_at = run.finished_at if run else None
@@ -182,7 +183,8 @@ def dashboard(user, organization: Organization, year: int) -> Dashboard:
         months=months,
         computed_at=as_of(organization.pk),
         reconciled_at=reconciled_at,
-        reconcile_fixed=run.fixed if run else None,
+        # How much the recount fixed is the province's business.
+        reconcile_fixed=run.fixed if run and may_view(user, run.province) else None,
         table_metrics=table,
     )
 
