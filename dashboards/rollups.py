@@ -192,22 +192,16 @@ def reconcile(province_id: int, year: int) -> Reconciled:
                 _add(totals[(parent_id, month)], totals[(pk, month)])
                 months_of[parent_id].add(month)
 
-        stored = {
-            (org_id, month): (own_values, total_values, pk)
-            for org_id, month, own_values, total_values, pk in Rollup.objects.filter(
-                organization__path__descendant_of=province.path, year=year
-            ).values_list("organization_id", "month", "own", "total", "pk")
-        }
         now = timezone.now()
         changed: list[Rollup] = []
-        keys = set(stored) | {k for k, v in totals.items() if v}
-        for key in keys:
+        empty: list[int] = []
+
+        def compare(key, have_own, have_total, pk=None):
             want_own = _clean(own.get(key, {}))
             want_total = _clean(totals.get(key, {}))
-            have_own, have_total, _pk = stored.get(key, ({}, {}, None))
             result.rows += 1
             if want_own == have_own and want_total == have_total:
-                continue
+                return
             result.fixed += 1
             if len(result.differences) < SAMPLE:
                 for name in sorted(set(want_total) | set(have_total)):
@@ -221,6 +215,9 @@ def reconcile(province_id: int, year: int) -> Reconciled:
                                 "computed": want_total.get(name, 0),
                             }
                         )
+            if not (want_own or want_total):
+                empty.append(pk)
+                return
             changed.append(
                 Rollup(
                     organization_id=key[0],
@@ -231,10 +228,23 @@ def reconcile(province_id: int, year: int) -> Reconciled:
                     computed_at=now,
                 )
             )
-        _upsert([row for row in changed if row.total or row.own])
-        empty = [
-            stored[k][2] for k in changed_keys(changed) if k in stored and not _has(k, own, totals)
-        ]
+            if len(changed) >= BATCH:
+                _upsert(changed)
+                changed.clear()
+
+        # The stored rows are streamed, never all in memory at once.
+        seen: set[tuple[int, int]] = set()
+        for org_id, month, have_own, have_total, pk in (
+            Rollup.objects.filter(organization__path__descendant_of=province.path, year=year)
+            .values_list("organization_id", "month", "own", "total", "pk")
+            .iterator(chunk_size=BATCH)
+        ):
+            seen.add((org_id, month))
+            compare((org_id, month), have_own, have_total, pk)
+        for key, values in totals.items():
+            if values and key not in seen:
+                compare(key, {}, {})
+        _upsert(changed)
         if empty:
             Rollup.objects.filter(pk__in=empty).delete()
         # Above the province (the central committee): its totals include this province.
@@ -264,11 +274,3 @@ def reconcile(province_id: int, year: int) -> Reconciled:
             result.differences[:5],
         )
     return result
-
-
-def _has(key, own, totals) -> bool:
-    return bool(_clean(own.get(key, {})) or _clean(totals.get(key, {})))
-
-
-def changed_keys(rows: list[Rollup]):
-    return [(row.organization_id, row.month) for row in rows]
