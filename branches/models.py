@@ -230,8 +230,10 @@ class Organization(models.Model):
                 name="org_subtree_path",
                 when=pgtrigger.After,
                 operation=pgtrigger.UpdateOf("parent_id", "level"),
+                # Compared as text: pg_restore runs with an empty search_path,
+                # where the ltree operators of the public schema are not found.
                 condition=pgtrigger.Condition(
-                    "OLD.path IS DISTINCT FROM NEW.path"
+                    "OLD.path::text IS DISTINCT FROM NEW.path::text"
                     " OR OLD.province_id IS DISTINCT FROM NEW.province_id"
                 ),
                 func=pgtrigger.Func(SUBTREE_TRIGGER_SQL),
