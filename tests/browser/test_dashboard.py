@@ -59,6 +59,8 @@ def world():
 def test_a_county_opens_its_dashboard_and_drills_down_to_a_branch(browser, live_server, world):
     a = world
     context, page = open_page(browser, live_server, "county_staff")
+    console = []
+    page.on("console", lambda message: console.append(message.text))
     page.goto(f"{live_server.url}/dashboards/")
     # One organisation in reach: straight to the county's dashboard.
     expect(page).to_have_url(f"{live_server.url}/dashboards/org/{a['county'].pk}/")
@@ -82,6 +84,9 @@ def test_a_county_opens_its_dashboard_and_drills_down_to_a_branch(browser, live_
     # The number opens the records behind it: the branch's members.
     members.locator("a").click()
     expect(page.locator("main table tbody tr")).to_have_count(4)
+
+    # Nothing was blocked by the Content-Security-Policy (charts, scripts).
+    assert not [text for text in console if "Content Security Policy" in text]
 
     # Out of reach: the province's dashboard is not found.
     assert page.goto(f"{live_server.url}/dashboards/org/{a['province'].pk}/").status == 404
