@@ -378,6 +378,9 @@ def add_outreach(a, b, user):
     for add in (add_commitments, add_care, add_research, add_cases):
         add(a, b, user)
     add_accountability_areas(a, b, user)
+    from tests.reports.walk import add_year_end_reports
+
+    add_year_end_reports(a, b, user)
 
 
 def add_accountability_areas(a, b, user):

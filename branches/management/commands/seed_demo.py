@@ -44,6 +44,7 @@ from outreach.demo_care import ensure_care
 from outreach.demo_cases import ensure_cases
 from outreach.demo_commitments import ensure_commitments
 from outreach.demo_research import ensure_research
+from reports.demo import ensure_year_end_reports
 
 DEMO_PASSWORD = "Demo-2026-pb"  # noqa: S105 - published demo login, refused outside DEBUG
 ROLES_FROM = date(2024, 1, 1)
@@ -120,7 +121,11 @@ class Command(BaseCommand):
                 ensure_province_education(seed, log=self.stdout.write)
         # Last: the dashboards' roll-ups of everything above (province scale included).
         rollup_rows = ensure_rollups()
-        self.stdout.write(f"Dashboard roll-ups: {rollup_rows} rows recounted")
+        year_end_reports = ensure_year_end_reports(seed)
+        self.stdout.write(
+            f"Dashboard roll-ups: {rollup_rows} rows recounted, "
+            f"year-end reports: {year_end_reports} new"
+        )
         self.stdout.write(
             f"Organisations: {Organization.objects.count()} ({created} new), "
             f"members: {Member.objects.count()} ({new_members} new), "
