@@ -52,7 +52,7 @@ def test_dashboard_shows_the_numbers_of_the_rollups(client, world):
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", freshness)
     assert 'title="' in card(html, "members")
     assert board.reconciled_at is not None
-    assert "last full recount" in freshness
+    assert "上次全面核对于" in freshness  # the last full recount, in the zh-hans interface
 
 
 def test_children_table_links_each_child_and_each_number(client, world):

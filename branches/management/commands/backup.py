@@ -27,6 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{result.dump} ({result.size / 1e6:.1f} MB, {result.tables} tables, "
-                f"{result.rows} rows, sha256 {result.sha256[:16]}…), manifest {result.manifest.name}"
+                f"{result.rows} rows, sha256 {result.sha256[:16]}…), "
+                f"manifest {result.manifest.name}"
             )
         )
