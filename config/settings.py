@@ -5,6 +5,7 @@ are secure and HTTPS is enforced. The `./dev` script sets the development
 values (DEBUG=true, a local SECRET_KEY, private PostgreSQL and Redis).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "accountability.inspections",
     "dashboards",
     "reports",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -158,9 +161,24 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # --- Authentication -------------------------------------------------------------
 AUTH_USER_MODEL = "branches.User"
 AUTHENTICATION_BACKENDS = [
+    # Lock-out after repeated failed logins (django-axes), before the others.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# After 5 failed logins a username is locked for 15 minutes, whatever the
+# address (passwords are guessed from many addresses); a success resets it.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address among the lock-out parameters: locking by
+# username already holds whatever the address, user agent or cookies, and an
+# address lock would lock out a whole office behind one NAT address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
