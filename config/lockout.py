@@ -1,4 +1,6 @@
-"""The page shown to a locked-out login (django-axes, AXES_LOCKOUT_CALLABLE)."""
+"""django-axes hooks: the page shown to a locked-out login and the client address."""
+
+import ipaddress
 
 from django.conf import settings
 from django.shortcuts import render
@@ -14,3 +16,16 @@ def locked_out(request, credentials, *args, **kwargs):
         },
         status=429,
     )
+
+
+def client_ip(request) -> str | None:
+    """The client's address for django-axes (AXES_CLIENT_IP_CALLABLE): as the
+    throttles see it, or None when it is not an address (no REMOTE_ADDR in a
+    test request, a forged X-Forwarded-For): axes stores it in an inet column."""
+    from config.throttle import client_ip as throttle_ip
+
+    address = throttle_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None

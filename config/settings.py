@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "dashboards",
     "reports",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.two_factor.RequireSecondFactorMiddleware",
     "branches.scoping.ScopeCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -168,6 +172,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # After 5 failed logins a username is locked for 15 minutes, whatever the
 # address (passwords are guessed from many addresses); a success resets it.
+# Optional second factor (config/two_factor.py): the name apps show.
+OTP_TOTP_ISSUER = "党支部工作管理系统"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
@@ -176,7 +182,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # address lock would lock out a whole office behind one NAT address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "config.throttle.client_ip"
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
 AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [

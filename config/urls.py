@@ -36,7 +36,7 @@ from mobility.report_api import InflowOpinionViewSet, MemberReportViewSet
 from outreach.api import routes as outreach_routes
 from reports.api import routes as reports_routes
 
-from . import views
+from . import two_factor, views
 from .health import healthz
 
 router = DefaultRouter()
@@ -109,6 +109,9 @@ urlpatterns = [
     path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", two_factor.setup, name="two_factor"),
+    path("accounts/two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/disable/", two_factor.disable, name="two_factor_disable"),
     path(
         "accounts/password/change/",
         auth_views.PasswordChangeView.as_view(),
