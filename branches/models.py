@@ -609,3 +609,32 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.what} {self.row_count} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OutboxTask(models.Model):
+    """A Celery task that could not be sent (the broker was down), kept in the
+    database and sent by `config.outbox.dispatch` once the broker is back."""
+
+    name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)  # task_id, queue
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("task waiting for the broker")
+        verbose_name_plural = _("tasks waiting for the broker")
+        ordering = ["pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="outbox_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}{tuple(self.args)}"

@@ -17,6 +17,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 BEAT_SCHEDULE = {
+    # Every minute: tasks kept in the database while the broker was down
+    # (config/outbox.py) are sent once it answers again.
+    "dispatch-outbox": {
+        "task": "config.tasks.dispatch_outbox",
+        "schedule": crontab(),
+    },
     # daily
     "clear-expired-sessions": {
         "task": "config.tasks.clear_expired_sessions",

@@ -1,6 +1,8 @@
 """/healthz: is the database, Redis and the Celery broker reachable?
 
-Answers 200 when all are, 503 with the failing part named when one is not.
+Answers 200 "ok" when all are; 200 "degraded" when only Redis or the broker
+is down (pages work, tasks wait in the outbox: config/outbox.py); 503
+"unhealthy" when the database is down.
 Details of a failure go to the log, not to the anonymous caller.
 """
 
@@ -77,7 +79,16 @@ def healthz(request):
         else:
             results[name] = {"ok": True}
         results[name]["ms"] = round((time.monotonic() - started) * 1000, 1)
-    return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "checks": results},
-        status=200 if healthy else 503,
-    )
+    if healthy:
+        status = "ok"
+    elif results["database"]["ok"]:
+        # Pages and record entry still work; tasks wait in the outbox.
+        status = "degraded"
+    else:
+        status = "unhealthy"
+    body = {"status": status, "checks": results}
+    if results["database"]["ok"]:
+        from config.outbox import waiting
+
+        body["tasks_waiting"] = waiting()
+    return JsonResponse(body, status=503 if status == "unhealthy" else 200)

@@ -137,7 +137,8 @@ if not REDIS_URL:
     )
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Fails open when Redis is down (config/cache.py).
+        "BACKEND": "config.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "pb",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -15,3 +15,11 @@ def clear_expired_sessions() -> int:
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     logger.info("cleared expired sessions", extra={"deleted": deleted})
     return deleted
+
+
+@shared_task(acks_late=True)
+def dispatch_outbox() -> int:
+    """Send the tasks kept while the broker was down (config.outbox)."""
+    from . import outbox
+
+    return outbox.dispatch()

@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from config import outbox
+
 log = logging.getLogger(__name__)
 
 QUEUED_FOR = 300  # seconds a queued mark is trusted
@@ -79,7 +81,7 @@ def _enqueue(org_id: int, year: int) -> None:
     except Exception:  # no cache: enqueue anyway
         log.warning("cache unavailable; roll-up refresh of %s, %s not debounced", org_id, year)
     try:
-        refresh_rollups.delay(org_id, year)
+        outbox.send(refresh_rollups, org_id, year)
     except Exception:  # the broker is down: the nightly reconciliation catches up
         log.exception("could not enqueue the roll-up refresh of %s, %s", org_id, year)
         with contextlib.suppress(Exception):
@@ -110,7 +112,7 @@ def province_changed(province_id: int | None, year: int | None = None) -> None:
     def enqueue():
         for pk in ids:
             try:
-                reconcile_rollups.delay(pk, year)
+                outbox.send(reconcile_rollups, pk, year)
             except Exception:
                 log.exception("could not enqueue the reconciliation of %s", pk)
 

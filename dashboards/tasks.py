@@ -9,6 +9,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from config import outbox
+
 from . import changes, rollups
 
 
@@ -41,7 +43,6 @@ def reconcile_province(province_id: int, on: str) -> dict | None:
     """This year and the two before (the dashboards compare a year with the
     one before) of one province, once per day: one task per year, so no lock
     is held across years."""
-    from django.db import transaction
 
     from education.cycles import _unit
 
@@ -50,7 +51,7 @@ def reconcile_province(province_id: int, on: str) -> dict | None:
     def work():
         years = rollups.kept_years(day)
         for year in years:
-            transaction.on_commit(lambda year=year: reconcile_rollups.delay(province_id, year))
+            outbox.on_commit(reconcile_rollups, province_id, year)
         return {"queued": years}
 
     return _unit("rollup_reconcile", day.isoformat(), province_id, work)

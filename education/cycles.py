@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import CycleRun, Organization, Reminder, ReminderKind
 from branches.policies import policy_in_force
+from config import outbox
 from members.models import Member
 
 from . import selectors, services
@@ -67,8 +68,8 @@ def fan_out(request, day: date, *tasks) -> dict:
             key = province_id if len(tasks) == 1 else f"{task.name}:{province_id}"
             task_id = ids[key] = uuid()
             transaction.on_commit(
-                lambda task=task, pk=province_id, task_id=task_id: task.apply_async(
-                    (pk, day.isoformat()), task_id=task_id, queue=queue
+                lambda task=task, pk=province_id, task_id=task_id: outbox.send(
+                    task, pk, day.isoformat(), task_id=task_id, queue=queue
                 )
             )
     return {"on": day.isoformat(), "tasks": ids}

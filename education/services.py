@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from branches import scoping
 from branches.models import Organization, OrgKind, OrgLevel, User
 from branches.policies import policy_in_force
+from config import outbox
 from dashboards import changes
 from members.models import Handling, HandlingStage, Member
 
@@ -606,7 +607,7 @@ def year_close_request(*, actor: User, province: Organization, year: int) -> Yea
         raise ValidationError(
             {"year": _("The year %(year)s is not over yet; it cannot be closed.") % {"year": year}}
         )
-    transaction.on_commit(lambda: close_education_year.delay(province.pk, year, actor.pk))
+    outbox.on_commit(close_education_year, province.pk, year, actor.pk)
     return None
 
 

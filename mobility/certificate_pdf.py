@@ -14,11 +14,11 @@ from datetime import date
 import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from branches import policies
+from config import outbox
 from config.pdf import render_pdf
 
 from .models import Certificate, CertificateStatus
@@ -221,4 +221,4 @@ def queue_render(certificate) -> None:
     pk = certificate.pk
     # robust: a broker that is down must not fail the step that was saved;
     # the download renders a stale PDF itself.
-    transaction.on_commit(lambda: render_certificate_pdf.delay(pk), robust=True)
+    outbox.on_commit(render_certificate_pdf, pk)

@@ -25,6 +25,7 @@ from openpyxl.styles import Font
 
 from branches import scoping
 from branches.models import Organization, OrgKind, OrgLevel
+from config import outbox
 from config.pdf import render_pdf
 
 from .models import (
@@ -282,7 +283,7 @@ def year_report_generate(*, actor, organization: Organization, year: int) -> Mob
         report.save(update_fields=["generated_at"])
     from .tasks import build_year_report
 
-    transaction.on_commit(lambda: build_year_report.delay(report.pk))
+    outbox.on_commit(build_year_report, report.pk)
     return report
 
 

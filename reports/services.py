@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from branches import scoping
 from branches.models import Organization
+from config import outbox
 from dashboards.selectors import may_view
 
 from .models import ReportStatus, YearEndReport
@@ -81,5 +82,5 @@ def year_end_report_request(*, actor, organization: Organization, year) -> YearE
 
     pk, generation = report.pk, report.generation
     # robust: a broker that is down leaves the report queued; asking again re-queues it.
-    transaction.on_commit(lambda: build_year_end_report.delay(pk, generation), robust=True)
+    outbox.on_commit(build_year_end_report, pk, generation)
     return report
