@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q
@@ -94,3 +95,59 @@ def dues_arrears(user, *, as_of: date | None = None, months: int = 3):
         .select_related("branch")
         .order_by("branch__path", "name")
     )
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """What a member may know about who sees and handles their record."""
+
+    member: Member
+    roles: list  # RoleAssignment: people whose role reaches the member's branch
+    grants: list  # (user, until) object grants on the branch (e.g. a spot-check)
+    reveals: list  # IdReveal: who saw the full ID-card number
+    changes: list  # pghistory events of the record, with who made them
+
+
+def privacy_of(user) -> Privacy | None:
+    """For the member's own page "谁能看到我的信息" (document-free: data
+    protection). The member's own record through `visible_to`; the people
+    whose roles reach their branch are read for this member only."""
+    from guardian.models import UserObjectPermission
+
+    from branches.models import RoleAssignment, User
+
+    member = Member.objects.visible_to(user).filter(user=user).select_related("branch").first()
+    if member is None:
+        return None
+    branch = member.branch
+    ancestors = [int(pk) for pk in branch.path.split(".")]
+    roles = list(
+        RoleAssignment.objects.active()
+        .filter(organization_id__in=ancestors)
+        .exclude(role="member")
+        .select_related("user", "organization")
+        .order_by("organization__depth", "role", "user__name")
+    )
+    grant_users = (
+        UserObjectPermission.objects.filter(
+            content_type__app_label="branches",
+            content_type__model="organization",
+            object_pk=str(branch.pk),
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    grants = list(User.objects.filter(pk__in=list(grant_users)).order_by("name"))
+    reveals = list(member.id_reveals.select_related("user").order_by("-at")[:50])
+    changes = list(member.events.order_by("-pgh_created_at").select_related("pgh_context")[:50])
+    users = {
+        (event.pgh_context.metadata or {}).get("user")
+        for event in changes
+        if event.pgh_context is not None
+    }
+    names = dict(User.objects.filter(pk__in=[u for u in users if u]).values_list("pk", "name"))
+    for event in changes:
+        meta = (event.pgh_context.metadata or {}) if event.pgh_context is not None else {}
+        event.by_name = names.get(meta.get("user"), "")
+        event.action = meta.get("action", "")
+    return Privacy(member=member, roles=roles, grants=grants, reveals=reveals, changes=changes)

@@ -7,6 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="list"),
     path("mine/", views.my_record, name="mine"),
+    path("mine/privacy/", views.my_privacy, name="mine-privacy"),
     path("conversions/", views.conversions_due, name="conversions"),
     path("arrears/", views.dues_arrears, name="arrears"),
     path("transfers/", views.transfer_list, name="transfers"),

@@ -402,3 +402,12 @@ def my_record(request):
             ),
         )
     return render(request, "members/my_record.html", context)
+
+
+@login_required
+def my_privacy(request):
+    """ "谁能看到我的信息": who may see the member's record, who saw the full
+    ID-card number and who changed the record."""
+    return render(
+        request, "members/my_privacy.html", {"privacy": selectors.privacy_of(request.user)}
+    )
