@@ -30,3 +30,36 @@ class ContentSecurityPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While PostgreSQL is unreachable (restarting, failing over), pages answer
+    503 with a short Chinese/English notice and Retry-After instead of a
+    server error; Django opens a new connection on the next request
+    (CONN_HEALTH_CHECKS), so service resumes by itself."""
+
+    RETRY_AFTER = 30
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+        from django.http import HttpResponse
+        from django.utils.translation import gettext as _
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        import logging
+
+        logging.getLogger(__name__).error("database unavailable: %s", exception)
+        response = HttpResponse(
+            _("The database is not reachable for a moment. Please try again shortly."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(self.RETRY_AFTER)
+        return response
