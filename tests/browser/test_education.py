@@ -4,6 +4,7 @@ against the right requirement on a phone."""
 import datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,6 +18,8 @@ from tests.factories import (
 )
 
 from .test_tree import log_in
+
+SCREENSHOT = django_settings.BASE_DIR / "test-artifacts" / "member-hours-journey.png"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,4 +92,6 @@ def test_a_month_of_meetings_and_the_members_total(page, live_server, branch_of_
     expect(phone.locator("body")).to_contain_text("学习党章第一章")  # excused, shown, 0 hours
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than the phone"
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    phone.screenshot(path=str(SCREENSHOT), full_page=True)
     context.close()
