@@ -6,10 +6,12 @@ the reconciled roll-ups (derived data). See docs/benchmarks.md.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sys
 import time
+import traceback
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from branches.models import Organization, RoleAssignment, User
 from dashboards.bench import sections
+from dashboards.bench.load import load_plan
 from dashboards.bench.measure import Report, current_mb, peak_mb, reset_peak
 from members.models import Member
 
@@ -41,8 +44,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-reconcile", action="store_true", help="do not reconcile the roll-ups first"
         )
+        parser.add_argument(
+            "--load-plan",
+            metavar="FILE",
+            help="only write the plan of loadtest/locustfile.py (JSON) to FILE",
+        )
 
     def handle(self, *args, **options):
+        if options["load_plan"]:
+            plan = load_plan(options["year"])
+            with open(options["load_plan"], "w") as out:
+                json.dump(plan, out, indent=2)
+            self.stdout.write(
+                f"Load plan: {len(plan['secretaries'])} secretaries, {len(plan['members'])}"
+                f" members, {len(plan['departments'])} departments -> {options['load_plan']}"
+            )
+            return
         province = Organization.objects.filter(code=options["province"]).first()
         if province is None:
             raise CommandError(
@@ -56,14 +73,14 @@ class Command(BaseCommand):
         started = time.monotonic()
         self.stdout.write(self.header(province, year))
         with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+            if "dashboard" not in skip and not options["no_reconcile"]:
+                self.run_section("1", sections.reconcile, ctx)
             reset_peak()
             baseline = current_mb()
             if "dashboard" not in skip:
-                sections.dashboards(
-                    ctx, requests=options["requests"], reconcile=not options["no_reconcile"]
-                )
+                self.run_section("1", sections.dashboards, ctx, requests=options["requests"])
             if "mine" not in skip:
-                sections.my_hours(ctx, requests=options["requests"])
+                self.run_section("2", sections.my_hours, ctx, requests=options["requests"])
             if not {"dashboard", "mine"} <= skip:
                 report.add(
                     "6",
@@ -72,15 +89,23 @@ class Command(BaseCommand):
                     f"{baseline:.0f} MB before",
                 )
         if "close" not in skip:
-            sections.year_close(ctx)
+            self.run_section("3", sections.year_close, ctx)
         if "pdf" not in skip:
-            sections.certificate_pdfs(ctx, count=options["pdfs"])
+            self.run_section("4", sections.certificate_pdfs, ctx, count=options["pdfs"])
         if "import" not in skip:
-            sections.member_import(ctx, rows=options["import_rows"])
+            self.run_section("5", sections.member_import, ctx, rows=options["import_rows"])
         if "export" not in skip:
-            sections.export(ctx, rows=options["export_rows"])
+            self.run_section("6", sections.export, ctx, rows=options["export_rows"])
         self.stdout.write(self.table(report))
         self.stdout.write(f"\nTotal {time.monotonic() - started:.0f} s.")
+
+    def run_section(self, item: str, section, ctx, **sizes) -> None:
+        """A section that fails prints FAILED in its row; the others still run."""
+        try:
+            section(ctx, **sizes)
+        except Exception as error:  # reported in the table and on stderr
+            self.stderr.write(traceback.format_exc())
+            ctx.report.add(item, section.__name__, f"FAILED: {type(error).__name__}: {error}")
 
     def log(self, message: str) -> None:
         self.stderr.write(f"[{timezone.localtime():%H:%M:%S}] {message}")
@@ -135,14 +160,20 @@ class Command(BaseCommand):
             f" {orgs} organisations, {members} members, {attendance} attendance rows;"
             f" year {year}\n"
             f"Machine: {os.cpu_count()} cores ({cpu}){memory}; PostgreSQL {server};"
-            f" Python {sys.version.split()[0]}; DEBUG={settings.DEBUG}\n"
+            f" Python {sys.version.split()[0]}; DEBUG={settings.DEBUG}"
+            + (
+                " (run with DEBUG=false STATIC_PLAIN=true for production figures)"
+                if settings.DEBUG
+                else ""
+            )
+            + "\n"
         )
 
     @staticmethod
     def table(report: Report) -> str:
         heads = ("#", "measure", "figure", "against", "ratio", "target", "")
         lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
-        for row in report.rows:
+        for row in sorted(report.rows, key=lambda row: row.item):
             cells = (row.item, row.measure, row.figure, row.reference, row.ratio, row.target)
             cells = (*cells, row.verdict)
             lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
