@@ -23,6 +23,8 @@ class DashboardViewSet(viewsets.GenericViewSet):
     organisation, the months. Only for roles reaching the whole subtree
     (others: 404, as for organisations out of reach)."""
 
+    lookup_value_regex = "[0-9]+"
+
     serializer_class = DashboardSerializer
     pagination_class = None
     filter_backends = []

@@ -58,7 +58,9 @@ from .serializers import (
 
 class ActivityFilter(django_filters.FilterSet):
     organization = django_filters.NumberFilter(field_name="organization_id")
-    year = django_filters.NumberFilter(field_name="starts_at", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        field_name="starts_at", lookup_expr="year", min_value=1921, max_value=9999
+    )
 
     class Meta:
         model = Activity
@@ -218,6 +220,8 @@ class YearStatusViewSet(viewsets.GenericViewSet):
                 members = members.filter(branch_id=int(branch))
         except ValueError:
             raise ValidationError({"year": [_("Year and branch must be numbers.")]}) from None
+        if not 1921 <= year <= 9999:
+            raise ValidationError({"year": [_("Give a year from 1921 on.")]})
         page = self.paginate_queryset(members)
         return self.get_paginated_response(
             YearStatusSerializer(selectors.year_statuses(page, year), many=True).data

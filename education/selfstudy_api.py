@@ -85,7 +85,9 @@ class YearCloseSerializer(serializers.Serializer):
 
 class SelfStudyFilter(django_filters.FilterSet):
     member = django_filters.NumberFilter(field_name="member_id")
-    year = django_filters.NumberFilter(field_name="on", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        field_name="on", lookup_expr="year", min_value=1921, max_value=9999
+    )
 
     class Meta:
         model = SelfStudy

@@ -10,6 +10,7 @@ from .models import (
     Education,
     Gender,
     LeadershipLevel,
+    LeaveReason,
     Member,
     MemberStatus,
     Transfer,
@@ -19,6 +20,13 @@ from .models import (
 class MemberSerializer(serializers.ModelSerializer):
     branch_name = serializers.CharField(source="branch.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # Blank on members still on the rolls / without a leading post: the schema says so.
+    leadership_level = serializers.ChoiceField(
+        choices=LeadershipLevel.choices, allow_blank=True, read_only=True
+    )
+    left_reason = serializers.ChoiceField(
+        choices=LeaveReason.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Member
