@@ -10,6 +10,7 @@ from accountability.inspections.api import routes as inspections_routes
 from accountability.responsibility.api import routes as responsibility_routes
 from accountability.written_reports.api import routes as written_reports_routes
 from branches.api import MeView, OrganizationViewSet, RoleAssignmentViewSet
+from branches.history import record_history
 from dashboards.api import routes as dashboards_routes
 from education.api import (
     ActivityViewSet,
@@ -107,6 +108,7 @@ urlpatterns = [
     path("dashboards/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
     path("verify/<str:code>/", verify_certificate, name="verify_certificate"),
+    path("history/<str:label>/<int:pk>/", record_history, name="record_history"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", two_factor.setup, name="two_factor"),

@@ -342,6 +342,7 @@ class Transfer(models.Model):
         return Q(member__user_id=user.pk)
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class DuesPayment(models.Model):
     """Dues paid for a month or a quarter (党费), and who received them."""
 

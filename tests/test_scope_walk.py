@@ -47,7 +47,9 @@ ID_RANGE = 1_000_000  # spread_id_ranges: the id of an object names its model
 SKIP_NAMESPACES = {"admin"}  # the admin is for superusers only; it redirects to its login
 # Public pages keyed by a random code, not an id (tests/mobility/test_pdf.py).
 # The public commitment board is keyed by a signed token (tests/outreach).
-SKIP_NAMES = {"verify_certificate", "outreach:board"}
+# A record's history is keyed by "app.model" and the record's id, through that
+# model's visible_to (tests/branches/test_history.py).
+SKIP_NAMES = {"verify_certificate", "outreach:board", "record_history"}
 
 
 def iter_patterns(patterns=None, namespace=""):
