@@ -18,15 +18,17 @@ PAUSE = 10.0  # seconds without trying after a failure
 
 
 class ResilientRedisCache(RedisCache):
-    _down_until = 0.0
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._down_until = 0.0  # per cache (per Redis address), not per class
 
     def _call(self, name, default, *args, **kwargs):
-        if time.monotonic() < ResilientRedisCache._down_until:
+        if time.monotonic() < self._down_until:
             return default
         try:
             return getattr(super(), name)(*args, **kwargs)
         except RedisError as error:
-            ResilientRedisCache._down_until = time.monotonic() + PAUSE
+            self._down_until = time.monotonic() + PAUSE
             log.warning("cache unavailable (%s): %s skipped", type(error).__name__, name)
             return default
 

@@ -13,6 +13,8 @@ import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -75,6 +77,7 @@ def setup(request):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         otp_login(request, device)
+        request.session[SESSION_KEY] = True
         messages.success(request, _("Two-step verification is on."))
         return redirect("two_factor")
     qr = segno.make(device.config_url, error="m").svg_data_uri(scale=5)
@@ -98,6 +101,7 @@ def disable(request):
             request, "registration/two_factor.html", {"device": device, "form": form}, status=400
         )
     TOTPDevice.objects.filter(user=request.user).delete()
+    request.session[SESSION_KEY] = False
     messages.success(request, _("Two-step verification is off."))
     return redirect("two_factor")
 
@@ -127,6 +131,17 @@ def _base32(key: bytes) -> str:
     return b32encode(key).decode().rstrip("=")
 
 
+SESSION_KEY = "two_factor_required"
+
+
+@receiver(user_logged_in, dispatch_uid="two-factor-remember")
+def _remember_at_login(sender, request, user, **kwargs):
+    """Whether this login needs a code is read once, at login, and kept in
+    the session: no query on every request."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = user_has_device(user)
+
+
 class RequireSecondFactorMiddleware:
     """Until a user with a confirmed device enters a code, every page sends
     them to the code page (session API calls get 403)."""
@@ -139,11 +154,11 @@ class RequireSecondFactorMiddleware:
         if (
             user is not None
             and user.is_authenticated
+            and request.session.get(SESSION_KEY)
             and not user.is_verified()
             and not request.path.startswith(OPEN_PREFIXES)
             and request.path
             not in (reverse("two_factor_verify"), reverse("logout"), reverse("login"))
-            and user_has_device(user)
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
